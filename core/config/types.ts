@@ -62,4 +62,8 @@ export interface PipelineConfig {
   models: ModelRefs;
   /** Where the config came from (path), for messages and the manifest. */
   source?: string;
+  /** Scale-out across hosts (NATS JetStream URL), when configured. */
+  distributed?: { nats?: string };
+  /** Non-fatal remarks about the config (e.g. the seed's `s3` section is not acted on). */
+  warnings: string[];
 }

@@ -1,0 +1,158 @@
+// YAML text -> validated PipelineConfig: parse, validate (one clear line per problem), apply defaults,
+// CLI overrides and test mode.
+import { parseDocument } from "yaml";
+import { closest } from "fastest-levenshtein";
+import type { z } from "zod";
+import { ConfigError } from "../errors.ts";
+import { configSchema, DEVICE_PATTERN, knownKeys, type RawConfig } from "./schema.ts";
+import type { LogLevel, PipelineConfig, ProcessingConfig } from "./types.ts";
+
+/** Flags given on the command line; they win over the file. */
+export interface CliOverrides {
+  test?: boolean;
+  save_dir?: string;
+  dataset?: string;
+  split?: string;
+  speaker?: string;
+  devices?: string[];
+  format?: "csv" | "parquet";
+  nats?: string;
+}
+
+export const DEFAULT_MODELS = {
+  t2s: "collabora/whisperspeech:t2s-v1.1-small-en+pl.model",
+  s2a: "collabora/whisperspeech:s2a-q4-tiny-en+pl.model",
+  vocos: "charactr/vocos-encodec-24khz",
+  codec: "facebook/encodec_24khz",
+} as const;
+
+export const DEFAULT_PROCESSING: ProcessingConfig = {
+  devices: ["gpu:0"],
+  num_procs_per_device: 1,
+  save_dir: "output",
+  save_batch_size: 50,
+  max_retries: 3,
+  sample_rate: 24000,
+  speaker: "default",
+  format: "csv",
+  batch_size: 8,
+  item_timeout_s: 600,
+  lang: "en",
+  cps: 15,
+  temperature: 0.7,
+  top_k: undefined,
+  seed: 0,
+  long_text: "split",
+  bandwidth: 1.5,
+};
+
+const DEFAULT_NUM_SAMPLES = 10;
+
+/** Parses and validates a config file's text. `source` (the file path) prefixes YAML syntax errors. */
+export function loadConfig(
+  yamlText: string,
+  options: { source?: string; overrides?: CliOverrides } = {},
+): PipelineConfig {
+  const where = options.source ?? "config";
+  const doc = parseDocument(yamlText, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0];
+    const pos = e.linePos?.[0];
+    const at = pos ? `${where}:${pos.line}:${pos.col}` : where;
+    throw new ConfigError(`${at}: YAML syntax error: ${e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`);
+  }
+  const data = doc.toJS() ?? {};
+  if (typeof data !== "object" || Array.isArray(data)) {
+    throw new ConfigError(`${where}: expected a mapping of sections (dataset, processing, ...) at the top level`);
+  }
+  const parsed = configSchema.safeParse(data, { reportInput: true });
+  if (!parsed.success) throw new ConfigError(`${where}: ${describeIssue(parsed.error.issues[0])}`);
+  return resolveConfig(parsed.data, options.overrides ?? {}, options.source);
+}
+
+/** Defaults + overrides + test mode over a schema-valid raw config. */
+export function resolveConfig(raw: RawConfig, overrides: CliOverrides, source?: string): PipelineConfig {
+  const warnings: string[] = [];
+  if (raw.s3) warnings.push("the `s3` section is accepted for compatibility but not acted on: upload save_dir yourself");
+  const base: ProcessingConfig = { ...DEFAULT_PROCESSING, ...stripNull(raw.processing ?? {}) };
+  const testMode = overrides.test ?? raw.processing?.do_test ?? false;
+  const { num_samples, ...testKeys } = raw.test ?? {};
+  const processing: ProcessingConfig = testMode ? { ...base, ...stripNull(testKeys) } : base;
+  delete (processing as { do_test?: boolean }).do_test;
+  delete (processing as { num_samples?: number }).num_samples;
+  if (overrides.save_dir) processing.save_dir = overrides.save_dir;
+  if (overrides.speaker) processing.speaker = overrides.speaker;
+  if (overrides.format) processing.format = overrides.format;
+  if (overrides.devices) {
+    overrides.devices.forEach((d, i) => {
+      if (!DEVICE_PATTERN.test(d)) throw new ConfigError(`expected gpu:N, cuda:N, cpu, wasm or webgpu, got "${d}"`, `--devices[${i}]`);
+    });
+    processing.devices = overrides.devices;
+  }
+  processing.devices = processing.devices.map((d) => d.replace(/^cuda:/, "gpu:"));
+
+  const ds = raw.dataset ?? {};
+  const name = overrides.dataset ?? ds.name;
+  if (!name) throw new ConfigError("missing: set dataset.name (a Hugging Face dataset or a local file) or pass --dataset", "dataset.name");
+  const level = (l: string | undefined, d: LogLevel): LogLevel =>
+    !l ? d : l === "warn" ? "warning" : l === "critical" ? "error" : l as LogLevel;
+  return {
+    dataset: {
+      name,
+      split: overrides.split ?? ds.split ?? "train",
+      subset: ds.subset,
+      remaining_indices_file: ds.remaining_indices_file ?? undefined,
+      text_column: ds.text_column ?? "prompt",
+      index_column: ds.index_column ?? "index",
+    },
+    processing,
+    test_mode: testMode,
+    num_samples: num_samples ?? DEFAULT_NUM_SAMPLES,
+    logging: {
+      log_file: raw.logging?.log_file ?? undefined,
+      console_level: level(raw.logging?.console_level, "info"),
+      file_level: level(raw.logging?.file_level, "debug"),
+    },
+    models: { ...DEFAULT_MODELS, ...raw.models },
+    distributed: overrides.nats ? { ...raw.distributed, nats: overrides.nats } : raw.distributed,
+    source,
+    warnings,
+  };
+}
+
+/** Drops keys left empty in YAML (`key:` with no value), so defaults apply. */
+function stripNull<T extends object>(o: T): { [K in keyof T]?: Exclude<T[K], null> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], null>;
+  };
+}
+
+/** `processing.devices[1]`-style path. */
+export function formatPath(path: PropertyKey[]): string {
+  return path.map((p, i) => typeof p === "number" ? `[${p}]` : `${i ? "." : ""}${String(p)}`).join("");
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const path = formatPath(issue.path);
+  if (issue.code === "unrecognized_keys") {
+    const parent = issue.path as (string | number)[];
+    const known = knownKeys(parent);
+    const key = issue.keys[0];
+    const where = formatPath([...parent, key]);
+    const hint = known.length ? closest(key, known) : undefined;
+    return `${where}: unknown key${hint ? ` (did you mean "${hint}"?)` : ""}; known keys: ${known.join(", ")}`;
+  }
+  if (issue.code === "invalid_type") {
+    const got = (issue as { input?: unknown }).input;
+    return `${path || "(top level)"}: expected ${issue.expected}, got ${describeValue(got)}`;
+  }
+  return `${path || "(top level)"}: ${issue.message}`;
+}
+
+function describeValue(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "a list";
+  if (typeof v === "string") return `"${v}"`;
+  if (typeof v === "object") return "a mapping";
+  return `${typeof v} ${String(v)}`;
+}

@@ -1,0 +1,64 @@
+// Picks the TextSource for `dataset.name`: a local file by extension, a URL to a file, or a Hub dataset.
+import { asyncBufferFromUrl, cachedAsyncBuffer } from "hyparquet";
+import type { DatasetConfig } from "../core/config/types.ts";
+import { InputError } from "../core/errors.ts";
+import { CsvSource, decodeUtf8, JsonlSource, TextLinesSource } from "../core/source/delimited_source.ts";
+import { openHubDataset } from "../core/source/hf_dataset.ts";
+import { ParquetSource } from "../core/source/parquet_source.ts";
+import type { TextSource } from "../core/source/text_source.ts";
+import { asyncBufferFromPath } from "./file_buffer.ts";
+
+const FORMATS = ["parquet", "csv", "jsonl", "json", "ndjson", "txt"] as const;
+
+function formatOf(name: string): (typeof FORMATS)[number] | undefined {
+  const ext = name.toLowerCase().split("?")[0].match(/\.([a-z]+)$/)?.[1];
+  return FORMATS.find((f) => f === ext);
+}
+
+export async function openTextSource(
+  dataset: DatasetConfig,
+  options: { env?: (name: string) => string | undefined; fetch?: typeof fetch } = {},
+): Promise<TextSource> {
+  const env = options.env ?? ((k: string) => Deno.env.get(k));
+  const names = { text: dataset.text_column, index: dataset.index_column };
+  const name = dataset.name;
+  const format = formatOf(name);
+  const isUrl = /^https?:\/\//.test(name);
+  const looksLocal = format !== undefined || name.startsWith(".") || name.startsWith("/") || name.includes("\\");
+  if (isUrl && format) {
+    if (format !== "parquet") return inMemory(format, name, await fetchText(name, options.fetch), names);
+    return ParquetSource.open(name, [cachedAsyncBuffer(await asyncBufferFromUrl({ url: name, fetch: options.fetch }))], names);
+  }
+  if (!isUrl && looksLocal) {
+    try {
+      const stat = await Deno.stat(name);
+      if (!stat.isFile) throw new InputError(`${name}: not a file`);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) throw new InputError(`${name}: dataset file not found`);
+      throw e;
+    }
+    if (!format) throw new InputError(`${name}: unknown dataset format; use .parquet, .csv, .jsonl or .txt`);
+    if (format === "parquet") return ParquetSource.open(name, [await asyncBufferFromPath(name)], names);
+    return inMemory(format, name, decodeUtf8(name, await Deno.readFile(name)), names);
+  }
+  if (!/^[\w.-]+(\/[\w.-]+)?$/.test(name)) {
+    throw new InputError(`dataset.name "${name}" is neither a file nor a Hugging Face dataset name (owner/name)`);
+  }
+  return openHubDataset(name, dataset.subset ?? "default", dataset.split, names, {
+    endpoint: env("HF_ENDPOINT"),
+    token: env("HF_TOKEN"),
+    fetch: options.fetch,
+  });
+}
+
+function inMemory(format: string, label: string, text: string, names: { text: string; index: string }): TextSource {
+  if (format === "csv") return new CsvSource(label, text, names);
+  if (format === "txt") return new TextLinesSource(label, text, names);
+  return new JsonlSource(label, text, names);
+}
+
+async function fetchText(url: string, f = fetch): Promise<string> {
+  const res = await f(url);
+  if (!res.ok) throw new InputError(`${url}: HTTP ${res.status}`);
+  return decodeUtf8(url, new Uint8Array(await res.arrayBuffer()));
+}
