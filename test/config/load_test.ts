@@ -73,3 +73,15 @@ Deno.test("loadConfig rejects negative counts, YAML syntax errors and a missing 
   fails("processing: {}\n", /dataset\.name: missing/);
   fails("- a\n- b\n", /top level/);
 });
+
+import { parseRunArgs } from "../../deno/args.ts";
+
+Deno.test("parseRunArgs maps flags to overrides and suggests the closest flag", () => {
+  const a = parseRunArgs(["--config", "c.yaml", "--test", "--save-dir", "out", "--devices", "gpu:0, gpu:1", "--format", "parquet"]);
+  assert.equal(a.configPath, "c.yaml");
+  assert.deepEqual(a.overrides.devices, ["gpu:0", "gpu:1"]);
+  assert.equal(a.overrides.test, true);
+  assert.equal(a.overrides.format, "parquet");
+  assert.throws(() => parseRunArgs(["--save-dri", "x"]), /--save-dri.*did you mean --save-dir/);
+  assert.throws(() => parseRunArgs(["--format", "xml"]), /--format: expected csv or parquet/);
+});
