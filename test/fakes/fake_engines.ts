@@ -40,9 +40,9 @@ class FakeTts implements TtsEngine {
     if (requests.some((r) => x.hang?.includes(r.index))) await new Promise<never>(() => {});
     return requests.map((r): TtsResult => {
       if (x.crash?.includes(r.index)) {
-        // Kill the whole worker, as a native crash would.
-        (globalThis as { close?: () => void }).close?.();
-        throw new Error("crash requested outside a worker");
+        // In a worker: an uncaught error kills it, as a native crash would. In-process: the call rejects.
+        if ("WorkerGlobalScope" in globalThis) setTimeout(() => { throw new Error(`injected crash at ${r.index}`); });
+        throw new Error(`injected crash at ${r.index}`);
       }
       if (x.deviceLost?.includes(r.index)) return { index: r.index, ok: false, error: new DeviceError("device lost") };
       if (x.failAlways?.includes(r.index)) return { index: r.index, ok: false, error: new Error(`injected failure for ${r.index}`) };

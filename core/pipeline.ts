@@ -1,0 +1,133 @@
+// The whole flow, top to bottom: output state -> rows to do -> scheduler (workers: tts -> codec) -> shards.
+import type { PipelineConfig } from "./config/types.ts";
+import type { Logger } from "./log.ts";
+import { type Manifest, readManifest, type RunRecord, writeManifest } from "./manifest.ts";
+import { ProgressCounter } from "./progress.ts";
+import { schedule as defaultSchedule } from "./schedule/scheduler.ts";
+import type { Schedule } from "./schedule/schedule_types.ts";
+import type { WorkerFactory } from "./schedule/worker_handle.ts";
+import { scanOutput } from "./sink/resume.ts";
+import { ShardWriter } from "./sink/shard_writer.ts";
+import type { Storage } from "./sink/storage.ts";
+import type { SourceRow, TextSource } from "./source/text_source.ts";
+import type { Progress, RunSummary } from "./types.ts";
+import { describeError } from "./errors.ts";
+
+export interface PipelineDeps {
+  source: TextSource;
+  storage: Storage;
+  factory: WorkerFactory;
+  logger: Logger;
+  /** Indices from remaining_indices_file: the run is restricted to them. */
+  remainingIndices?: number[];
+  /** Also redo rows that earlier runs recorded as failed. */
+  retryFailed?: boolean;
+  onProgress?: (progress: Progress) => void;
+  signal?: AbortSignal;
+  schedule?: Schedule;
+  now?: () => number;
+  /** What the workers run (for the manifest), filled in as workers start. */
+  engines?: string[];
+}
+
+export async function runPipeline(config: PipelineConfig, deps: PipelineDeps): Promise<RunSummary> {
+  const { source, storage, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const p = config.processing;
+
+  // 1. What the output already holds (resume). Truth is the shards themselves.
+  const state = await scanOutput(storage, logger);
+  const skip = new Set(state.done);
+  if (!deps.retryFailed) for (const i of state.failed) skip.add(i);
+  if (state.done.size + state.failed.size > 0) {
+    logger.info(`resuming: ${state.done.size} rows already done, ${state.failed.size} failed earlier` +
+      (deps.retryFailed ? " (retrying them)" : " (kept as failed; use --retry-failed to redo them)"));
+  }
+
+  // 2. The rows to do: restricted by remaining_indices_file, minus what is done, capped in test mode.
+  const only = deps.remainingIndices ? new Set(deps.remainingIndices) : undefined;
+  const domain = only ? only.size : (await source.count()) ?? 0;
+  const skippedInDomain = only ? [...skip].filter((i) => only.has(i)).length : skip.size;
+  let total = Math.max(0, domain - skippedInDomain);
+  if (config.test_mode) total = Math.min(total, config.num_samples);
+  const counter = new ProgressCounter(total, skippedInDomain, now(), now);
+
+  const manifest: Manifest = (await readManifest(storage)) ?? {
+    tool: "ichigo-tts-tokens",
+    format: p.format,
+    dataset: { name: config.dataset.name, split: config.dataset.split, text_column: config.dataset.text_column, index_column: config.dataset.index_column },
+    models: config.models,
+    runs: [],
+  };
+  const run: RunRecord = { started: new Date(now()).toISOString(), status: "running", config };
+  manifest.runs.push(run);
+  await writeManifest(storage, manifest); // also proves save_dir is writable before any work starts
+
+  const writer = new ShardWriter(storage, p.format, p.save_batch_size, state.keys, logger);
+  async function* rowsToDo(): AsyncIterable<SourceRow> {
+    let taken = 0;
+    for await (const row of source.read({ only, signal: deps.signal })) {
+      if (skip.has(row.index)) continue;
+      if (config.test_mode && taken >= config.num_samples) break;
+      taken++;
+      writer.plan(row.index);
+      yield row;
+    }
+    writer.endOfInput();
+  }
+
+  // 3. Schedule over the workers; every finished row goes to its shard, which is written once complete.
+  const schedule = deps.schedule ?? defaultSchedule;
+  const workerDevices = p.devices.flatMap((d) => Array.from({ length: p.num_procs_per_device }, () => d));
+  let error: unknown;
+  try {
+    for await (const outcome of schedule(rowsToDo(), {
+      factory: deps.factory,
+      workerDevices,
+      batchSize: p.batch_size,
+      maxAttempts: p.max_retries,
+      itemTimeoutMs: p.item_timeout_s * 1000,
+      tts: { speaker: p.speaker, lang: p.lang, cps: p.cps, temperature: p.temperature, topK: p.top_k, seed: p.seed, longText: p.long_text },
+      logger,
+      signal: deps.signal,
+      onRetry: () => counter.retries++,
+    })) {
+      if (outcome.kind === "done") {
+        counter.done++;
+        counter.audioSeconds += outcome.item.seconds;
+      } else counter.failed++;
+      await writer.record(outcome);
+      deps.onProgress?.(counter.snapshot());
+    }
+    await writer.finish();
+  } catch (e) {
+    error = e;
+  }
+
+  // 4. On a stop or an error, keep every finished row (a partial shard), then account for the run.
+  const aborted = deps.signal?.aborted === true;
+  if (aborted || error) {
+    try {
+      await writer.flushPartial();
+    } catch (e) {
+      error ??= e;
+    }
+  }
+  const summary: RunSummary = { ...counter.snapshot(), shards: writer.written, aborted };
+  const { shards: _, ...counts } = summary;
+  Object.assign(run, {
+    finished: new Date(now()).toISOString(),
+    status: error ? "failed" : aborted ? "stopped" : "complete",
+    engines: deps.engines,
+    summary: counts,
+    shardsWritten: writer.written,
+    error: error ? describeError(error) : undefined,
+  });
+  try {
+    await writeManifest(storage, manifest);
+  } catch (e) {
+    error ??= e;
+  }
+  if (error) throw error;
+  return summary;
+}

@@ -1,0 +1,44 @@
+// Child process serving one physical GPU: hosts that GPU's workers and relays their Comlink messages to the
+// parent over stdin/stdout (one JSON line per message; typed arrays encoded). Workers inherit this process's
+// environment, which is how the GPU is chosen (device_env.ts).
+import { decodeLine, encodeLine, type HostMessage } from "./device_wire.ts";
+
+const WebWorker = globalThis.Worker;
+const WORKER_URL = new URL("./tts_worker.ts", import.meta.url).href;
+const workers = new Map<number, Worker>();
+const out = Deno.stdout.writable.getWriter();
+let writing = Promise.resolve();
+const send = (m: HostMessage) => {
+  writing = writing.then(() => out.write(encodeLine(m)));
+};
+
+function spawn(w: number) {
+  workers.get(w)?.terminate();
+  const worker = new WebWorker(WORKER_URL, { type: "module" });
+  worker.onmessage = (e) => send({ w, data: e.data });
+  worker.onerror = (e) => {
+    e.preventDefault();
+    send({ w, error: e.message || "worker error" });
+  };
+  workers.set(w, worker);
+}
+
+const lines = Deno.stdin.readable.pipeThrough(new TextDecoderStream());
+let buf = "";
+for await (const chunk of lines) {
+  buf += chunk;
+  let nl: number;
+  while ((nl = buf.indexOf("\n")) >= 0) {
+    const line = buf.slice(0, nl);
+    buf = buf.slice(nl + 1);
+    if (!line) continue;
+    const m = decodeLine(line);
+    if (m.op === "spawn") spawn(m.w);
+    else if (m.op === "kill") {
+      workers.get(m.w)?.terminate();
+      workers.delete(m.w);
+    } else workers.get(m.w)?.postMessage(m.data);
+  }
+}
+for (const w of workers.values()) w.terminate();
+Deno.exit(0);

@@ -1,0 +1,147 @@
+// Workers for the configured devices: in-process Web Workers for cpu/wasm/webgpu, and one child process per
+// physical GPU (gpu:N) hosting that GPU's workers, relayed over the child's stdin/stdout.
+import * as Comlink from "comlink";
+import type { PipelineConfig } from "../core/config/types.ts";
+import type { Logger } from "../core/log.ts";
+import type { WorkerApi, WorkerFactory, WorkerHandle } from "../core/schedule/worker_handle.ts";
+import type { EngineSpec } from "../core/worker/engines.ts";
+import { gpuEnvironment } from "./device_env.ts";
+import { decodeLine, encodeLine, type HostMessage, type ParentMessage } from "./device_wire.ts";
+import { createDenoWorkerFactory } from "./worker_pool.ts";
+
+export interface WorkerSetOptions {
+  config: PipelineConfig;
+  engineModule: string;
+  logger: Logger;
+  onStarted?: (id: number, description: string) => void;
+  /** Extra options for engines (test doubles use it for fault injection). */
+  extra?: Record<string, unknown>;
+}
+
+export function engineSpecOf(config: PipelineConfig, extra?: Record<string, unknown>): Omit<EngineSpec, "workerId" | "device"> {
+  return { models: config.models, bandwidth: config.processing.bandwidth, extra };
+}
+
+export function createWorkerFactory(options: WorkerSetOptions): { factory: WorkerFactory; close(): Promise<void> } {
+  const spec = engineSpecOf(options.config, options.extra ?? extraFromEnv());
+  const local = createDenoWorkerFactory({ engineModule: options.engineModule, spec, logger: options.logger, onStarted: options.onStarted });
+  const hosts = new Map<number, DeviceHost>();
+  const factory: WorkerFactory = async (id, device) => {
+    const gpu = device.match(/^gpu:(\d+)$/);
+    if (!gpu) return local(id, device);
+    const n = Number(gpu[1]);
+    let host = hosts.get(n);
+    if (!host || host.exited) {
+      host = new DeviceHost(n, options.logger);
+      hosts.set(n, host);
+    }
+    const handle = await host.worker(id, device, options.engineModule, spec);
+    const description = await handle.description;
+    options.logger.info(`worker ${id} on ${device} (process ${host.pid}): ${description}`);
+    options.onStarted?.(id, description);
+    return handle.handle;
+  };
+  return {
+    factory,
+    close: async () => {
+      for (const h of hosts.values()) await h.close();
+    },
+  };
+}
+
+/** Test doubles read fault-injection settings from ICHIGO_ENGINE_EXTRA (JSON); production engines ignore it. */
+function extraFromEnv(): Record<string, unknown> | undefined {
+  const raw = Deno.env.get("ICHIGO_ENGINE_EXTRA");
+  return raw ? JSON.parse(raw) : undefined;
+}
+
+/** One child process serving GPU N. */
+class DeviceHost {
+  #child: Deno.ChildProcess;
+  #stdin: WritableStreamDefaultWriter<Uint8Array>;
+  #listeners = new Map<number, (m: HostMessage) => void>();
+  #deaths = new Map<number, (e: Error) => void>();
+  exited = false;
+  readonly pid: number;
+
+  constructor(readonly gpu: number, private logger: Logger) {
+    const env = gpuEnvironment(gpu, Deno.env.toObject());
+    this.#child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", new URL("./device_host.ts", import.meta.url).href],
+      env,
+      clearEnv: true,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    this.pid = this.#child.pid;
+    this.#stdin = this.#child.stdin.getWriter();
+    this.#readLoop();
+    this.#child.status.then((s) => {
+      this.exited = true;
+      const e = new Error(`device process for gpu:${gpu} exited (code ${s.code}${s.signal ? `, ${s.signal}` : ""})`);
+      for (const die of this.#deaths.values()) die(e);
+    });
+  }
+
+  async #readLoop() {
+    let buf = "";
+    for await (const chunk of this.#child.stdout.pipeThrough(new TextDecoderStream())) {
+      buf += chunk;
+      let nl: number;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (!line) continue;
+        const m = decodeLine<HostMessage>(line);
+        if (m.error !== undefined) this.#deaths.get(m.w)?.(new Error(m.error));
+        else this.#listeners.get(m.w)?.(m);
+      }
+    }
+  }
+
+  #send(m: ParentMessage) {
+    this.#stdin.write(encodeLine(m)).catch(() => {});
+  }
+
+  async worker(id: number, device: string, engineModule: string, spec: Omit<EngineSpec, "workerId" | "device">) {
+    this.#send({ op: "spawn", w: id });
+    const listeners = new Set<(ev: MessageEvent) => void>();
+    this.#listeners.set(id, (m) => listeners.forEach((l) => l({ data: m.data } as MessageEvent)));
+    const endpoint: Comlink.Endpoint = {
+      postMessage: (data: unknown) => this.#send({ w: id, data }),
+      addEventListener: (_t: string, l: EventListenerOrEventListenerObject) => listeners.add(l as (ev: MessageEvent) => void),
+      removeEventListener: (_t: string, l: EventListenerOrEventListenerObject) => listeners.delete(l as (ev: MessageEvent) => void),
+    };
+    const died = new Promise<Error>((resolve) => this.#deaths.set(id, resolve));
+    if (this.exited) this.#deaths.get(id)!(new Error(`device process for gpu:${this.gpu} is gone`));
+    const api = Comlink.wrap<WorkerApi>(endpoint) as unknown as WorkerApi;
+    const terminate = () => {
+      this.#send({ op: "kill", w: id });
+      this.#listeners.delete(id);
+    };
+    const description = Promise.race([
+      api.init({ ...spec, workerId: id, device }, engineModule),
+      died.then((e) => Promise.reject(e)),
+    ]).catch((e) => {
+      terminate();
+      throw e;
+    });
+    const handle: WorkerHandle = { id, device, api, died, terminate };
+    return { handle, description };
+  }
+
+  async close() {
+    try {
+      await this.#stdin.close();
+    } catch { /* already closed */ }
+    const timer = setTimeout(() => {
+      try {
+        this.#child.kill("SIGKILL");
+      } catch { /* gone */ }
+    }, 5000);
+    await this.#child.status;
+    clearTimeout(timer);
+    this.logger.debug(`device process for gpu:${this.gpu} closed`);
+  }
+}

@@ -1,0 +1,91 @@
+// Storage on the local file system: temp file in the same folder, fsync, rename, fsync the folder.
+// A kill at any instant leaves either the old file or the new one, never a prefix.
+import { StorageError } from "../core/errors.ts";
+import type { Storage } from "../core/sink/storage.ts";
+
+const TMP_MARK = ".tmp.";
+
+export class FsStorage implements Storage {
+  private constructor(readonly label: string, private dir: string) {}
+
+  /** Creates the folder if needed, checks it is writable, and removes temp files a killed run left. */
+  static async open(dir: string): Promise<FsStorage> {
+    try {
+      await Deno.mkdir(dir, { recursive: true });
+      const probe = `${dir}/.write_probe${TMP_MARK}${Deno.pid}`;
+      await Deno.writeFile(probe, new Uint8Array([1]));
+      await Deno.remove(probe);
+    } catch (e) {
+      throw new StorageError(`${dir}: save_dir is not writable (${(e as Error).message})`);
+    }
+    const storage = new FsStorage(dir, dir);
+    for await (const entry of Deno.readDir(dir)) {
+      if (entry.isFile && entry.name.includes(TMP_MARK)) await Deno.remove(`${dir}/${entry.name}`).catch(() => {});
+    }
+    return storage;
+  }
+
+  async write(path: string, data: Uint8Array): Promise<void> {
+    const full = `${this.dir}/${path}`;
+    const folder = full.slice(0, full.lastIndexOf("/"));
+    const tmp = `${full}${TMP_MARK}${Deno.pid}.${crypto.randomUUID().slice(0, 8)}`;
+    try {
+      if (path.includes("/")) await Deno.mkdir(folder, { recursive: true });
+      const file = await Deno.open(tmp, { write: true, create: true, truncate: true });
+      try {
+        let off = 0;
+        while (off < data.length) off += await file.write(data.subarray(off));
+        await file.sync();
+      } finally {
+        file.close();
+      }
+      await Deno.rename(tmp, full);
+      await syncDir(folder);
+    } catch (e) {
+      await Deno.remove(tmp).catch(() => {});
+      throw new StorageError(`${full}: cannot write (${(e as Error).message})`, { cause: e });
+    }
+  }
+
+  async read(path: string): Promise<Uint8Array | undefined> {
+    try {
+      return await Deno.readFile(`${this.dir}/${path}`);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return undefined;
+      throw new StorageError(`${this.dir}/${path}: cannot read (${(e as Error).message})`);
+    }
+  }
+
+  async list(prefix = ""): Promise<string[]> {
+    const out: string[] = [];
+    const walk = async (rel: string) => {
+      for await (const e of Deno.readDir(rel ? `${this.dir}/${rel}` : this.dir)) {
+        const p = rel ? `${rel}/${e.name}` : e.name;
+        if (e.isDirectory) await walk(p);
+        else if (e.isFile && !e.name.includes(TMP_MARK) && !e.name.startsWith(".") && p.startsWith(prefix)) out.push(p);
+      }
+    };
+    await walk("");
+    return out.sort();
+  }
+
+  async remove(path: string): Promise<void> {
+    await Deno.remove(`${this.dir}/${path}`).catch((e) => {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    });
+  }
+}
+
+/** Makes a rename durable (ext4/XFS need the directory entry flushed too). */
+async function syncDir(dir: string) {
+  try {
+    const d = await Deno.open(dir, { read: true });
+    try {
+      await d.sync();
+    } finally {
+      d.close();
+    }
+  } catch {
+    // Some platforms cannot open or fsync a directory; the rename is still atomic.
+  }
+}
