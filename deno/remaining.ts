@@ -1,0 +1,39 @@
+// `deno task remaining --config cfg.yaml [--out FILE]`: the indices still to do (never done, or failed),
+// as a JSON list of ints — the seed's remaining_indices_file format. Computed from the output itself.
+import { parseArgs } from "node:util";
+import { describeError } from "../core/errors.ts";
+import { nullLogger } from "../core/log.ts";
+import { scanOutput } from "../core/sink/resume.ts";
+import { configFromArgs } from "./main.ts";
+import { FsStorage } from "./fs_storage.ts";
+import { openTextSource } from "./open_source.ts";
+
+async function remaining(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { out: { type: "string" } }, strict: false });
+  const rest = args.filter((a, i) => a !== "--out" && args[i - 1] !== "--out");
+  const { config } = await configFromArgs(rest);
+  if (!config) {
+    console.log("Usage: deno task remaining --config cfg.yaml [--out remaining.json]");
+    return 0;
+  }
+  const storage = await FsStorage.open(config.processing.save_dir);
+  const state = await scanOutput(storage, nullLogger);
+  const source = await openTextSource(config.dataset);
+  const todo: number[] = [];
+  for await (const row of source.read()) if (!state.done.has(row.index)) todo.push(row.index);
+  const json = JSON.stringify(todo);
+  if (typeof values.out === "string") {
+    await Deno.writeTextFile(values.out, json + "\n");
+    console.error(`${values.out}: ${todo.length} indices to do (${state.done.size} done, ${state.failed.size} failed)`);
+  } else console.log(json);
+  return 0;
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await remaining(Deno.args));
+  } catch (e) {
+    console.error(`error: ${describeError(e)}`);
+    Deno.exit(2);
+  }
+}

@@ -1,0 +1,30 @@
+// The contract every Storage runs: atomic replace, absent reads, listing, nested paths, binary safety.
+import assert from "node:assert/strict";
+import type { Storage } from "../../core/sink/storage.ts";
+
+export function storageContract(name: string, make: () => Promise<Storage>) {
+  Deno.test(`${name}: write then read returns the same bytes; absent is undefined`, async () => {
+    const s = await make();
+    const bytes = Uint8Array.from({ length: 1000 }, (_, i) => (i * 37) % 256);
+    await s.write("a.bin", bytes);
+    assert.deepEqual(await s.read("a.bin"), bytes);
+    assert.equal(await s.read("missing.bin"), undefined);
+  });
+  Deno.test(`${name}: write replaces a file whole`, async () => {
+    const s = await make();
+    await s.write("f.txt", new TextEncoder().encode("a long first version of the file"));
+    await s.write("f.txt", new TextEncoder().encode("short"));
+    assert.equal(new TextDecoder().decode(await s.read("f.txt")), "short");
+  });
+  Deno.test(`${name}: list by prefix, nested paths, remove`, async () => {
+    const s = await make();
+    await s.write("audio_tokens_1.csv", new Uint8Array([1]));
+    await s.write("audio_tokens_2.csv", new Uint8Array([2]));
+    await s.write("quarantine/x.csv", new Uint8Array([3]));
+    await s.write("manifest.json", new Uint8Array([4]));
+    assert.deepEqual(await s.list!("audio_tokens_"), ["audio_tokens_1.csv", "audio_tokens_2.csv"]);
+    assert.ok((await s.list!("")).includes("quarantine/x.csv"));
+    await s.remove!("audio_tokens_1.csv");
+    assert.deepEqual(await s.list!("audio_tokens_"), ["audio_tokens_2.csv"]);
+  });
+}
