@@ -1,0 +1,25 @@
+// `deno task bench [name...]`: runs every benchmark, or the named ones. Each prints its own figures.
+const BENCHES: Record<string, { describe: string; run: (args: string[]) => Promise<void> }> = {
+  pipeline: {
+    describe: "100,000 rows through scheduler + sink with instant test doubles on 2 workers",
+    run: async (a) => (await import("./pipeline_bench.ts")).run(a),
+  },
+};
+
+export function registerBench(name: string, describe: string, run: (args: string[]) => Promise<void>) {
+  BENCHES[name] = { describe, run };
+}
+
+if (import.meta.main) {
+  const names = Deno.args.filter((a) => !a.startsWith("-"));
+  const chosen = names.length ? names : Object.keys(BENCHES);
+  for (const name of chosen) {
+    const b = BENCHES[name];
+    if (!b) {
+      console.error(`unknown benchmark "${name}"; known: ${Object.keys(BENCHES).join(", ")}`);
+      Deno.exit(2);
+    }
+    console.log(`## ${name}: ${b.describe}`);
+    await b.run(Deno.args.filter((a) => a.startsWith("-")));
+  }
+}
