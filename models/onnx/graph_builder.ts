@@ -151,7 +151,9 @@ export class GraphBuilder {
         ? Int32Array.from(data)
         : Float32Array.from(data);
     } else arr = data;
-    return this.initializer(this.fresh(prefix), arr, dims, dtype);
+    const name = this.fresh(prefix); // already reserved by fresh()
+    this.#inits.push(tensorProto(name, arr, dims, dtype));
+    return name;
   }
 
   /** int64 1-D constant: shapes, axes, pads. */
