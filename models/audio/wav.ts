@@ -1,0 +1,39 @@
+// WAV in and out through the maintained `wavefile` package: PCM 8/16/24/32-bit and 32/64-bit float, any rate,
+// mono or multi-channel (mixed down to mono by averaging, as EnCodec's convert_audio does).
+import wavefile from "wavefile";
+import { InputError } from "../../core/errors.ts";
+
+export interface Audio {
+  samples: Float32Array;
+  sampleRate: number;
+}
+
+export function readWav(bytes: Uint8Array, label: string): Audio {
+  const wav = new wavefile.WaveFile();
+  try {
+    wav.fromBuffer(bytes);
+  } catch (e) {
+    throw new InputError(`${label}: not a readable WAV file (${(e as Error).message})`);
+  }
+  const fmt = wav.fmt as { audioFormat: number; numChannels: number; sampleRate: number; bitsPerSample: number };
+  if (![1, 3, 65534].includes(fmt.audioFormat)) {
+    throw new InputError(`${label}: unsupported WAV encoding (format ${fmt.audioFormat}); use PCM or float`);
+  }
+  if (!fmt.sampleRate || !fmt.numChannels) throw new InputError(`${label}: WAV header has no sample rate or channels`);
+  const sampleRate = fmt.sampleRate; // toBitDepth rewrites the header object
+  if (fmt.bitsPerSample !== 32 || fmt.audioFormat === 1) wav.toBitDepth("32f");
+  const raw = wav.getSamples(false, Float32Array) as unknown as Float32Array | Float32Array[];
+  const channels = Array.isArray(raw) ? raw : [raw];
+  const n = channels[0].length;
+  if (n === 0) throw new InputError(`${label}: the WAV file holds no samples`);
+  const samples = new Float32Array(n);
+  for (const ch of channels) for (let i = 0; i < n; i++) samples[i] += ch[i] / channels.length;
+  return { samples, sampleRate };
+}
+
+/** 32-bit float mono WAV (no clipping, no quantisation: what the pipeline encodes). */
+export function writeWav(samples: Float32Array, sampleRate: number): Uint8Array {
+  const wav = new wavefile.WaveFile();
+  wav.fromScratch(1, sampleRate, "32f", samples);
+  return wav.toBuffer();
+}
