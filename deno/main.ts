@@ -11,7 +11,7 @@ import { openTextSource } from "./open_source.ts";
 import { formatDuration, formatProgress, ProgressView } from "./progress_view.ts";
 import { createWorkerFactory } from "./device_workers.ts";
 
-export const DEFAULT_ENGINE_MODULE = new URL("../models/registry.ts", import.meta.url).href;
+export const DEFAULT_ENGINE_MODULE = new URL("./engines.ts", import.meta.url).href;
 
 /** Reads the config file named by --config (or fails with a message saying how to give one). */
 export async function configFromArgs(args: string[]) {
