@@ -4,6 +4,8 @@ import { StorageError } from "../core/errors.ts";
 import type { Storage } from "../core/sink/storage.ts";
 
 const TMP_MARK = ".tmp.";
+// Failpoint for the reliability tests: hold every write between fsync and rename, so kills land mid-write.
+const WRITE_DELAY_MS = Number(Deno.env.get("ICHIGO_FAILPOINT_WRITE_DELAY_MS") ?? 0);
 
 export class FsStorage implements Storage {
   private constructor(readonly label: string, private dir: string) {}
@@ -39,6 +41,7 @@ export class FsStorage implements Storage {
       } finally {
         file.close();
       }
+      if (WRITE_DELAY_MS > 0) await new Promise((r) => setTimeout(r, WRITE_DELAY_MS));
       await Deno.rename(tmp, full);
       await syncDir(folder);
     } catch (e) {

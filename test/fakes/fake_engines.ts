@@ -24,6 +24,8 @@ interface Extra {
   slowMs?: number;
   slowWorkers?: number[];
   instant?: boolean;
+  /** Model-loading time to simulate (ms), so tests can kill a run while workers load. */
+  initDelayMs?: number;
   /** Seen-once memory for failOnce across workers (a file path the fake writes to); in-process only otherwise. */
 }
 
@@ -82,9 +84,10 @@ class FakeCodec implements AudioCodec {
   async dispose() {}
 }
 
-export const createEngines: CreateEngines = (spec) => {
+export const createEngines: CreateEngines = async (spec) => {
   const extra = (spec.extra ?? {}) as Extra;
-  return Promise.resolve({
+  if (extra.initDelayMs) await new Promise((r) => setTimeout(r, extra.initDelayMs));
+  return await Promise.resolve({
     tts: new FakeTts(spec, extra),
     codec: new FakeCodec(Boolean(extra.instant)),
     description: `fake engines on ${spec.device} (test double)`,
