@@ -26,10 +26,22 @@ interface Extra {
   instant?: boolean;
   /** Model-loading time to simulate (ms), so tests can kill a run while workers load. */
   initDelayMs?: number;
-  /** Seen-once memory for failOnce across workers (a file path the fake writes to); in-process only otherwise. */
+  /** Folder for failOnce markers, so "fails once" holds across workers and processes (else per worker). */
+  stateDir?: string;
 }
 
 const failedOnce = new Set<number>();
+
+/** True the first time `index` asks (per run when a state folder is given, else per worker). */
+function firstFailure(index: number, stateDir?: string): boolean {
+  if (!stateDir) return failedOnce.has(index) ? false : (failedOnce.add(index), true);
+  try {
+    Deno.writeTextFileSync(`${stateDir}/failed-once-${index}`, "", { createNew: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 class FakeTts implements TtsEngine {
   readonly sampleRate = SR;
@@ -48,8 +60,7 @@ class FakeTts implements TtsEngine {
       }
       if (x.deviceLost?.includes(r.index)) return { index: r.index, ok: false, error: new DeviceError("device lost") };
       if (x.failAlways?.includes(r.index)) return { index: r.index, ok: false, error: new Error(`injected failure for ${r.index}`) };
-      if (x.failOnce?.includes(r.index) && !failedOnce.has(r.index)) {
-        failedOnce.add(r.index);
+      if (x.failOnce?.includes(r.index) && firstFailure(r.index, x.stateDir)) {
         return { index: r.index, ok: false, error: new Error(`injected one-time failure for ${r.index}`) };
       }
       const frames = Math.max(1, Math.min(200, r.text.length));
