@@ -7,6 +7,9 @@ export interface ColumnNames {
   index: string;
 }
 
+/** Longer texts are refused per row: no prompt is this long, and such a cell is almost always a data error. */
+export const MAX_TEXT_CHARS = 100_000;
+
 /** Checks that the text column exists (the index column is optional: row numbers stand in). */
 export function checkColumns(label: string, columns: string[], names: ColumnNames): { hasIndex: boolean } {
   if (!columns.includes(names.text)) {
@@ -41,6 +44,9 @@ export function toSourceRow(
     return { index, text: "", problem: `${label}: ${where}: text is ${text === null || text === undefined ? "missing" : `not a string (${typeof text})`}` };
   }
   if (text.trim() === "") return { index, text, problem: `${label}: ${where}: text is empty` };
+  if (text.length > MAX_TEXT_CHARS) {
+    return { index, text: "", problem: `${label}: ${where}: text is ${text.length} characters; the limit is ${MAX_TEXT_CHARS}` };
+  }
   return { index, text };
 }
 

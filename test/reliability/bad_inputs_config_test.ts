@@ -1,0 +1,2 @@
+import { corpus } from "./bad_inputs.ts";
+corpus("config");
