@@ -1,6 +1,6 @@
 // YAML text -> validated PipelineConfig: parse, validate (one clear line per problem), apply defaults,
 // CLI overrides and test mode.
-import { parseDocument } from "yaml";
+import { isMap, isScalar, isSeq, parseDocument } from "yaml";
 import { closest } from "fastest-levenshtein";
 import type { z } from "zod";
 import { ConfigError } from "../errors.ts";
@@ -61,7 +61,15 @@ export function loadConfig(
     const at = pos ? `${where}:${pos.line}:${pos.col}` : where;
     throw new ConfigError(`${at}: YAML syntax error: ${e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`);
   }
-  const data = doc.toJS() ?? {};
+  let data: unknown;
+  try {
+    // Keys must be plain scalars; aliases must point back to an anchor (and are capped against alias bombs).
+    assertScalarKeys(doc.contents, where);
+    data = doc.toJS({ mapAsMap: false, maxAliasCount: 100 }) ?? {};
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    throw new ConfigError(`${where}: invalid YAML: ${(e as Error).message}`);
+  }
   if (typeof data !== "object" || Array.isArray(data)) {
     throw new ConfigError(`${where}: expected a mapping of sections (dataset, processing, ...) at the top level`);
   }
@@ -155,4 +163,15 @@ function describeValue(v: unknown): string {
   if (typeof v === "string") return `"${v}"`;
   if (typeof v === "object") return "a mapping";
   return `${typeof v} ${String(v)}`;
+}
+
+/** A key like `{a: 1}: x` would be stringified silently; say so instead. */
+function assertScalarKeys(node: unknown, where: string, depth = 0): void {
+  if (depth > 64) throw new ConfigError(`${where}: the YAML nests too deeply`);
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      if (pair.key !== null && !isScalar(pair.key)) throw new ConfigError(`${where}: a key must be a plain name, not a list or mapping`);
+      assertScalarKeys(pair.value, where, depth + 1);
+    }
+  } else if (isSeq(node)) for (const item of node.items) assertScalarKeys(item, where, depth + 1);
 }

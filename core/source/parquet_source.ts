@@ -2,6 +2,7 @@
 import { type AsyncBuffer, parquetMetadataAsync, parquetReadObjects, parquetSchema } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
 import { InputError } from "../errors.ts";
+import { checkColumnChunkPages } from "./parquet_pages.ts";
 import { checkColumns, type ColumnNames, DuplicateGuard, toSourceRow } from "./rows.ts";
 import type { SourceRow, TextSource } from "./text_source.ts";
 
@@ -18,12 +19,13 @@ export class ParquetSource implements TextSource {
     for (const [i, file] of files.entries()) {
       const where = files.length > 1 ? `${label} (file ${i + 1} of ${files.length})` : label;
       let meta: Metadata;
+      let columns: string[];
       try {
         meta = await parquetMetadataAsync(file);
+        columns = parquetSchema(meta).children.map((c) => c.element.name);
       } catch (e) {
         throw new InputError(`${where}: not a readable parquet file: ${(e as Error).message}`);
       }
-      const columns = parquetSchema(meta).children.map((c) => c.element.name);
       checkColumns(where, columns, names);
       source.#metas.push(meta);
     }
@@ -46,11 +48,14 @@ export class ParquetSource implements TextSource {
       for (const group of meta.row_groups) {
         options.signal?.throwIfAborted();
         const rowEnd = rowStart + Number(group.num_rows);
+        const rows = `rows ${rowNumber}..${rowNumber + rowEnd - rowStart - 1}`;
         let records: Record<string, unknown>[];
         try {
-          records = await parquetReadObjects({ file, metadata: meta, columns: wanted, rowStart, rowEnd, compressors });
+          const checked = await checkedRowGroup(file, meta, group, wanted, `${this.label}: ${rows}`);
+          records = await parquetReadObjects({ file: checked, metadata: meta, columns: wanted, rowStart, rowEnd, compressors });
         } catch (e) {
-          throw new InputError(`${this.label}: rows ${rowNumber}..${rowNumber + rowEnd - rowStart - 1}: cannot read parquet data: ${(e as Error).message}`);
+          if (e instanceof InputError) throw e;
+          throw new InputError(`${this.label}: ${rows}: cannot read parquet data: ${(e as Error).message}`);
         }
         for (const record of records) {
           const row = toSourceRow(this.label, record, rowNumber, this.names, hasIndex);
@@ -62,4 +67,37 @@ export class ParquetSource implements TextSource {
       }
     }
   }
+}
+
+type RowGroup = Metadata["row_groups"][number];
+
+/**
+ * Fetches the wanted column chunks of one row group once (one range request each when remote), checks their
+ * page headers, and returns a buffer that serves hyparquet's reads of those chunks from memory.
+ */
+async function checkedRowGroup(file: AsyncBuffer, meta: Metadata, group: RowGroup, wanted: string[], where: string): Promise<AsyncBuffer> {
+  const held: { start: number; end: number; bytes: Uint8Array }[] = [];
+  for (const column of group.columns) {
+    const m = column.meta_data;
+    if (!m || !wanted.includes(m.path_in_schema.join("."))) continue;
+    const start = Number(m.dictionary_page_offset ?? m.data_page_offset);
+    const end = start + Number(m.total_compressed_size);
+    if (start < 0 || end > file.byteLength || end < start) {
+      throw new InputError(`${where}: column ${m.path_in_schema.join(".")}: chunk bytes ${start}..${end} lie outside the ${file.byteLength}-byte file`);
+    }
+    const bytes = new Uint8Array(await file.slice(start, end));
+    const element = meta.schema.find((e) => e.name === m.path_in_schema[m.path_in_schema.length - 1]);
+    const info = { values: Number(m.num_values), codec: m.codec, maxDefinitionLevel: element?.repetition_type === "REQUIRED" ? 0 : 1 };
+    checkColumnChunkPages(bytes, info, `${where}: column ${m.path_in_schema.join(".")}`);
+    held.push({ start, end, bytes });
+  }
+  return {
+    byteLength: file.byteLength,
+    slice(s: number, e?: number) {
+      const end = e ?? file.byteLength;
+      const hit = held.find((h) => s >= h.start && end <= h.end);
+      if (!hit) return file.slice(s, e);
+      return hit.bytes.slice(s - hit.start, end - hit.start).buffer;
+    },
+  };
 }

@@ -21,8 +21,17 @@ export function readWav(bytes: Uint8Array, label: string): Audio {
   }
   if (!fmt.sampleRate || !fmt.numChannels) throw new InputError(`${label}: WAV header has no sample rate or channels`);
   const sampleRate = fmt.sampleRate; // toBitDepth rewrites the header object
-  if (fmt.bitsPerSample !== 32 || fmt.audioFormat === 1) wav.toBitDepth("32f");
-  const raw = wav.getSamples(false, Float32Array) as unknown as Float32Array | Float32Array[];
+  const depths = fmt.audioFormat === 3 ? [32, 64] : [8, 16, 24, 32, 64];
+  if (!depths.includes(fmt.bitsPerSample)) {
+    throw new InputError(`${label}: unsupported WAV sample size (${fmt.bitsPerSample} bits; use 8/16/24/32-bit PCM or 32/64-bit float)`);
+  }
+  let raw: Float32Array | Float32Array[];
+  try {
+    if (fmt.bitsPerSample !== 32 || fmt.audioFormat === 1) wav.toBitDepth("32f");
+    raw = wav.getSamples(false, Float32Array) as unknown as Float32Array | Float32Array[];
+  } catch (e) {
+    throw new InputError(`${label}: damaged WAV data (${(e as Error).message})`);
+  }
   const channels = Array.isArray(raw) ? raw : [raw];
   const n = channels[0].length;
   if (n === 0) throw new InputError(`${label}: the WAV file holds no samples`);

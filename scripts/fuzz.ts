@@ -1,0 +1,143 @@
+// Seeded mutation fuzzer over every reader: YAML config, CSV, JSONL, parquet, WAV, torch zip/pickle, safetensors.
+// Each mutated input must end in a result or the project's own error (ConfigError / InputError / ModelError).
+// Usage: deno task fuzz [--iterations N] [--seed S]   (CI runs a small budget through test/reliability/fuzz_test.ts)
+import { parseArgs } from "node:util";
+import { parquetWriteBuffer } from "hyparquet-writer";
+import { loadConfig } from "../core/config/load.ts";
+import { ConfigError, InputError, ModelError } from "../core/errors.ts";
+import { CsvSource, decodeUtf8, JsonlSource } from "../core/source/delimited_source.ts";
+import { ParquetSource } from "../core/source/parquet_source.ts";
+import { loadCheckpoint } from "../models/checkpoint/load_checkpoint.ts";
+import { f16, f32, i64, safetensorsSave, stateDict, torchSave } from "../models/checkpoint/writer.ts";
+import { readWav, writeWav } from "../models/audio/wav.ts";
+
+const names = { text: "prompt", index: "index" };
+const enc = new TextEncoder();
+
+async function drain(rows: AsyncIterable<unknown>) {
+  for await (const _ of rows) { /* read every row */ }
+}
+
+const TARGETS: { name: string; seed: Uint8Array; read: (b: Uint8Array) => Promise<unknown> | unknown; ok: (e: unknown) => boolean }[] = [
+  {
+    name: "yaml-config",
+    seed: enc.encode(Deno.readTextFileSync(new URL("../cfg.yaml", import.meta.url))),
+    read: (b) => loadConfig(new TextDecoder().decode(b), { source: "fuzz.yaml" }),
+    ok: (e) => e instanceof ConfigError,
+  },
+  {
+    name: "csv",
+    seed: enc.encode('index,prompt\n0,"Hello, world"\n1,"He said ""hi"""\n2,plain text\n3,"multi\nline"\n'),
+    read: (b) => drain(new CsvSource("fuzz.csv", decodeUtf8("fuzz.csv", b), names).read()),
+    ok: (e) => e instanceof InputError,
+  },
+  {
+    name: "jsonl",
+    seed: enc.encode('{"index": 0, "prompt": "a"}\n{"index": 1, "prompt": "b \\u00e9"}\n{"index": 2, "prompt": null}\n'),
+    read: (b) => drain(new JsonlSource("fuzz.jsonl", decodeUtf8("fuzz.jsonl", b), names).read()),
+    ok: (e) => e instanceof InputError,
+  },
+  {
+    name: "parquet",
+    seed: new Uint8Array(parquetWriteBuffer({
+      columnData: [
+        { name: "index", data: BigInt64Array.from([0n, 1n, 2n, 3n]), type: "INT64" },
+        { name: "prompt", data: ["one", "two", "zażółć", "four"], type: "STRING" },
+      ],
+      rowGroupSize: 2,
+    })),
+    read: async (b) => {
+      const file = { byteLength: b.length, slice: (s: number, e?: number) => b.slice(s, e).buffer };
+      await drain((await ParquetSource.open("fuzz.parquet", [file], names)).read());
+    },
+    ok: (e) => e instanceof InputError,
+  },
+  {
+    name: "wav",
+    seed: writeWav(Float32Array.from({ length: 200 }, (_, i) => Math.sin(i)), 24000),
+    read: (b) => readWav(b, "fuzz.wav"),
+    ok: (e) => e instanceof InputError,
+  },
+  {
+    name: "torch-zip",
+    seed: torchSave({ config: { depth: 1 }, state_dict: stateDict({ a: f32([2, 2], [1, 2, 3, 4]), b: f16([2], [1, 2]), c: i64([1], [3]) }) }),
+    read: (b) => loadCheckpoint(b, "fuzz.th"),
+    ok: (e) => e instanceof ModelError,
+  },
+  {
+    name: "safetensors",
+    seed: safetensorsSave({ a: f32([2, 2], [1, 2, 3, 4]) }),
+    read: (b) => loadCheckpoint(b, "fuzz.safetensors"),
+    ok: (e) => e instanceof ModelError,
+  },
+];
+
+function rng(seed: number) {
+  return () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+function mutate(src: Uint8Array, r: () => number): Uint8Array {
+  const b = src.slice();
+  switch (Math.floor(r() * 5)) {
+    case 0:
+      return b.subarray(0, Math.floor(r() * b.length));
+    case 1:
+      for (let i = 0, n = 1 + Math.floor(r() * 8); i < n; i++) b[Math.floor(r() * b.length)] = Math.floor(r() * 256);
+      return b;
+    case 2: {
+      const at = Math.floor(r() * b.length);
+      const junk = Uint8Array.from({ length: 1 + Math.floor(r() * 16) }, () => Math.floor(r() * 256));
+      const out = new Uint8Array(b.length + junk.length);
+      out.set(b.subarray(0, at));
+      out.set(junk, at);
+      out.set(b.subarray(at), at + junk.length);
+      return out;
+    }
+    case 3: {
+      const at = Math.floor(r() * b.length);
+      b.set([0xff, 0xff, 0xff, 0x7f].slice(0, Math.max(0, b.length - at)), at);
+      return b;
+    }
+    default: { // duplicate a slice (repeats structure, e.g. lines, chunks)
+      const s = Math.floor(r() * b.length), e = Math.min(b.length, s + Math.floor(r() * 64));
+      const out = new Uint8Array(b.length + (e - s));
+      out.set(b.subarray(0, e));
+      out.set(b.subarray(s), e);
+      return out;
+    }
+  }
+}
+
+export async function fuzz(iterations: number, seed: number) {
+  const stats: Record<string, { cases: number; refused: number }> = {};
+  let peakRss = 0;
+  for (const t of TARGETS) {
+    const r = rng(seed ^ t.name.length * 7919);
+    stats[t.name] = { cases: 0, refused: 0 };
+    for (let i = 0; i < iterations; i++) {
+      const input = mutate(t.seed, r);
+      try {
+        await t.read(input);
+      } catch (e) {
+        if (!t.ok(e)) {
+          const sample = Array.from(input.subarray(0, 64), (x) => x.toString(16).padStart(2, "0")).join("");
+          throw new Error(`${t.name} case ${i} (seed ${seed}): unexpected ${(e as Error)?.name}: ${(e as Error)?.message}\n  input starts ${sample}`);
+        }
+        stats[t.name].refused++;
+      }
+      stats[t.name].cases++;
+      if (i % 256 === 0) peakRss = Math.max(peakRss, Deno.memoryUsage().rss);
+    }
+  }
+  return { stats, peakRss };
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({ args: Deno.args, options: { iterations: { type: "string" }, seed: { type: "string" } } });
+  const iterations = Number(values.iterations ?? 2000), seed = Number(values.seed ?? 1);
+  const t0 = performance.now();
+  const { stats, peakRss } = await fuzz(iterations, seed);
+  const total = Object.values(stats).reduce((a, s) => a + s.cases, 0);
+  for (const [k, s] of Object.entries(stats)) console.log(`${k}: ${s.cases} cases, ${s.refused} refused with a clear error`);
+  console.log(`fuzz: ${total} cases, 0 unexpected errors, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
