@@ -79,6 +79,11 @@ export function encodeFailedDetails(items: FailedItem[]): Uint8Array {
   return encoder.encode(JSON.stringify(items.map(({ index, error, attempts }) => ({ index, error, attempts })), null, 1) + "\n");
 }
 
+/** split_indices_*.json: rows made of several pieces, e.g. [{"index": 7, "pieces": 3}]. */
+export function encodeSplitIndices(items: { index: number; pieces: number }[]): Uint8Array {
+  return encoder.encode(JSON.stringify(items.map(({ index, pieces }) => ({ index, pieces }))) + "\n");
+}
+
 export function decodeJsonIndices(bytes: Uint8Array): number[] {
   const value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
   if (!Array.isArray(value) || value.some((v) => !Number.isSafeInteger(v))) throw new Error("not a JSON list of integers");

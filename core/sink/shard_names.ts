@@ -17,3 +17,5 @@ export function shardKey(first: number, last: number, taken: ReadonlySet<string>
 export const shardFile = (key: string, format: OutputFormat) => `audio_tokens_${key}.${format}`;
 export const failedFile = (key: string) => `failed_indices_${key}.json`;
 export const detailsFile = (key: string) => `failed_details_${key}.json`;
+/** Rows whose long text was synthesized in several pieces (long_text: split), with their piece counts. */
+export const splitFile = (key: string) => `split_indices_${key}.json`;

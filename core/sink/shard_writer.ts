@@ -5,8 +5,8 @@ import type { OutputFormat } from "../config/types.ts";
 import type { Logger } from "../log.ts";
 import type { EncodedItem, FailedItem } from "../types.ts";
 import type { FinalOutcome } from "../schedule/schedule_types.ts";
-import { encodeFailedDetails, encodeFailedIndices, encodeShard } from "./shard_format.ts";
-import { detailsFile, failedFile, shardFile, shardKey } from "./shard_names.ts";
+import { encodeFailedDetails, encodeFailedIndices, encodeShard, encodeSplitIndices } from "./shard_format.ts";
+import { detailsFile, failedFile, shardFile, shardKey, splitFile } from "./shard_names.ts";
 import type { Storage } from "./storage.ts";
 
 interface Chunk {
@@ -99,6 +99,8 @@ export class ShardWriter {
       await this.storage.write(detailsFile(key), encodeFailedDetails(failed));
       await this.storage.write(failedFile(key), encodeFailedIndices(failed));
     }
+    const split = done.filter((d) => d.pieces > 1);
+    if (split.length > 0) await this.storage.write(splitFile(key), encodeSplitIndices(split));
     const name = shardFile(key, this.format);
     await this.storage.write(name, encodeShard(this.format, done));
     this.written.push(name);

@@ -3,6 +3,7 @@ import { ModelError } from "../../core/errors.ts";
 import type { Checkpoint } from "../checkpoint/types.ts";
 import type { ModelDescriptor } from "./descriptor.ts";
 import { convertEncodec, ENCODEC_CONVERTER, isEncodec } from "../encodec/convert.ts";
+import { convertS2a, convertT2s, isS2a, isT2s, S2A_CONVERTER, T2S_CONVERTER } from "../whisperspeech/converters.ts";
 
 export interface ConvertOptions {
   /** EnCodec bandwidth in kbps (decides the codebooks baked into the encoder). */
@@ -21,6 +22,8 @@ export interface Converter {
 
 export const CONVERTERS: Converter[] = [
   { id: ENCODEC_CONVERTER, kind: "encodec", detect: isEncodec, convert: convertEncodec },
+  { id: T2S_CONVERTER, kind: "whisperspeech-t2s", detect: isT2s, convert: convertT2s },
+  { id: S2A_CONVERTER, kind: "whisperspeech-s2a", detect: isS2a, convert: convertS2a },
 ];
 
 export function converterFor(ck: Checkpoint, label: string): Converter {

@@ -1,0 +1,62 @@
+// One encoder block (self-attention + MLP) and one decoder step block (cached self-attention + cross-attention
+// over precomputed K/V + MLP), as WhisperSpeech's ResidualAttentionBlock computes them.
+import type { Value } from "../onnx/graph_builder.ts";
+import { type BlockBuilder, rotate } from "./graph_common.ts";
+
+export interface RopeAt {
+  cos: Value;
+  sin: Value;
+}
+
+/** Encoder block over the whole sequence; `mask` additive [S,S] or "" (full attention). */
+export function encoderLayer(b: BlockBuilder, x: Value, prefix: string, sqrtQk: number, mask: Value | "", rope?: RopeAt): Value {
+  const g = b.g;
+  const ln = b.layerNorm(x, `${prefix}.attn_ln`);
+  let q = b.splitHeads(b.linear(ln, `${prefix}.attn.query`, sqrtQk));
+  let k = b.splitHeads(b.linear(ln, `${prefix}.attn.key`, sqrtQk, false));
+  const v = b.splitHeads(b.linear(ln, `${prefix}.attn.value`));
+  if (rope) {
+    q = rotate(g, q, rope);
+    k = rotate(g, k, rope);
+  }
+  const attn = b.linear(b.mergeHeads(b.attend(q, k, v, mask)), `${prefix}.attn.out`);
+  const h = g.op("Add", [x, attn]);
+  return g.op("Add", [h, b.mlp(h, prefix)]);
+}
+
+/** Cross-attention K/V of one decoder layer from the encoder output: [B, H, L, 64] each. */
+export function crossKv(b: BlockBuilder, xenc: Value, prefix: string, sqrtQk: number, rope?: RopeAt) {
+  let k = b.splitHeads(b.linear(xenc, `${prefix}.cross_attn.key`, sqrtQk, false));
+  if (rope) k = rotate(b.g, k, rope);
+  const v = b.splitHeads(b.linear(xenc, `${prefix}.cross_attn.value`));
+  return { k, v };
+}
+
+/** One token per row through a decoder block; returns the output and the grown self-attention cache. */
+export function decoderLayer(
+  b: BlockBuilder,
+  x: Value,
+  prefix: string,
+  sqrtQk: number,
+  io: { pastK: Value; pastV: Value; crossK: Value; crossV: Value; mask: Value },
+  rope?: RopeAt,
+  crossRope?: RopeAt,
+) {
+  const g = b.g;
+  const ln = b.layerNorm(x, `${prefix}.attn_ln`);
+  let q = b.splitHeads(b.linear(ln, `${prefix}.attn.query`, sqrtQk));
+  let k = b.splitHeads(b.linear(ln, `${prefix}.attn.key`, sqrtQk, false));
+  const v = b.splitHeads(b.linear(ln, `${prefix}.attn.value`));
+  if (rope) {
+    q = rotate(g, q, rope);
+    k = rotate(g, k, rope);
+  }
+  const presentK = g.op("Concat", [io.pastK, k], { axis: 2 });
+  const presentV = g.op("Concat", [io.pastV, v], { axis: 2 });
+  const attn = b.linear(b.mergeHeads(b.attend(q, presentK, presentV, io.mask)), `${prefix}.attn.out`);
+  let h = g.op("Add", [x, attn]);
+  let cq = b.splitHeads(b.linear(b.layerNorm(h, `${prefix}.cross_attn_ln`), `${prefix}.cross_attn.query`, sqrtQk));
+  if (crossRope ?? rope) cq = rotate(g, cq, (crossRope ?? rope)!);
+  h = g.op("Add", [h, b.linear(b.mergeHeads(b.attend(cq, io.crossK, io.crossV, "")), `${prefix}.cross_attn.out`)]);
+  return { out: g.op("Add", [h, b.mlp(h, prefix)]), presentK, presentV };
+}

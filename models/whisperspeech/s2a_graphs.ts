@@ -1,0 +1,106 @@
+// S2A (SADelARTransformer, RoPE) as two ONNX graphs with the names of contract.ts:
+//   s2a_encoder: semantic_tokens [B,750] + speaker_embedding [B,192] -> encoder_kv.{i}.key/value [B,H,750,64]
+//                (cross keys rotated at positions 3j, as upstream's key_subsampling = 3)
+//   s2a_decoder: one delay-grid column [B,4,1] per row at its own position; KV cache in/out;
+//                logits [B,4,1,1026].
+import { GraphBuilder, type Value } from "../onnx/graph_builder.ts";
+import type { S2aSpec } from "./checkpoint_spec.ts";
+import { S2A_DECODER, S2A_ENCODER } from "./contract.ts";
+import { BlockBuilder, maskFromAttention, projectedTable, ropeAt, ropeTables, unembedMatrix, causalMask } from "./graph_common.ts";
+import { crossKv, decoderLayer, encoderLayer } from "./graph_layers.ts";
+
+function ropeInputs(g: GraphBuilder, spec: S2aSpec, invFreq: string) {
+  const t = ropeTables(spec.weights, invFreq);
+  return {
+    cos: g.constant(t.cos, [t.positions, t.dim], "float32", "rope_cos"),
+    sin: g.constant(t.sin, [t.positions, t.dim], "float32", "rope_sin"),
+  };
+}
+
+export function buildS2aEncoder(spec: S2aSpec): Uint8Array {
+  const { dims, weights: w } = spec;
+  const g = new GraphBuilder("s2a_encoder");
+  const b = new BlockBuilder(g, w, dims.numHeads, dims.headDim);
+  const L = dims.encoderLen;
+  const stoks = g.input(S2A_ENCODER.inputs.semanticTokens, "int64", ["batch", L]);
+  const speaker = g.input(S2A_ENCODER.inputs.speakerEmbedding, "float32", ["batch", 192]);
+  const table = projectedTable(w, "semantic_embedding.weight", "emb_to_hidden");
+  let x: Value = g.op("Gather", [g.initializer("semantic_embedding", table.data, [table.rows, table.cols]), stoks], { axis: 0 });
+  const positions = g.constant(Array.from({ length: L }, (_, i) => i), [L], "int64", "positions");
+  const mask = spec.causalEncoder ? causalMask(g, L) : "";
+  for (let i = 0; i < spec.encoderDepth; i++) {
+    const at = ropeAt(g, ropeInputs(g, spec, `encoder.${i}.attn.rotary.inv_freq`), positions, false);
+    x = encoderLayer(b, x, `encoder.${i}`, spec.sqrtQkScale, mask, at);
+  }
+  x = b.layerNorm(x, "ln_post");
+  // F.normalize(speaker) (+ spk_to_hidden), broadcast over positions.
+  const norm = g.op("Max", [g.op("ReduceL2", [speaker], { axes: [-1], keepdims: 1 }), g.scalar(1e-12)]);
+  let spk = g.op("Div", [speaker, norm]);
+  if (w.has("spk_to_hidden.weight")) spk = b.linear(spk, "spk_to_hidden");
+  const xenc = g.op("Add", [x, g.op("Unsqueeze", [spk, g.ints([1])])]);
+  const kvDims = ["batch", dims.numHeads, L, dims.headDim];
+  const keyPositions = g.constant(Array.from({ length: L }, (_, j) => 3 * j), [L], "int64", "key_positions");
+  for (let i = 0; i < dims.numDecoderLayers; i++) {
+    const at = ropeAt(g, ropeInputs(g, spec, `decoder.layers.${i}.cross_attn.rotary.inv_freq`), keyPositions, false);
+    const { k, v } = crossKv(b, xenc, `decoder.layers.${i}`, spec.sqrtQkScale, at);
+    g.output(k, S2A_ENCODER.crossKey(i), "float32", kvDims);
+    g.output(v, S2A_ENCODER.crossValue(i), "float32", kvDims);
+  }
+  return g.toBytes();
+}
+
+export function buildS2aDecoder(spec: S2aSpec): Uint8Array {
+  const { dims, weights: w } = spec;
+  const Q = dims.quantizers ?? 4, H = dims.numHeads, hd = dims.headDim, D = dims.hiddenSize;
+  const g = new GraphBuilder("s2a_decoder");
+  const b = new BlockBuilder(g, w, H, hd);
+  const ids = g.input(S2A_DECODER.inputs.inputIds, "int64", ["batch", Q, 1]);
+  const positions = g.input(S2A_DECODER.inputs.positionIds, "int64", ["batch", 1]);
+  const attention = g.input(S2A_DECODER.inputs.attentionMask, "float32", ["batch", "past_plus_one"]);
+  // DelSumEmbedding: the sum over codebooks of FlexEmbeddings(1024 codes + 2 shared specials).
+  let x: Value | undefined;
+  for (let q = 0; q < Q; q++) {
+    const main = projectedTable(w, `embds.embeddings.${q}.main.weight`, `embds.embeddings.${q}.emb_to_hidden`);
+    const special = w.get(`embds.embeddings.${q}.special.weight`);
+    const table = new Float32Array((main.rows + 2) * D);
+    table.set(main.data);
+    table.set(special.data, main.rows * D);
+    const col = g.op("Gather", [ids, g.ints([q])], { axis: 1 }); // [B,1,1]
+    const e = g.op("Gather", [g.initializer(`codebook_${q}`, table, [main.rows + 2, D]), g.op("Squeeze", [col, g.ints([1])])], { axis: 0 });
+    x = x ? g.op("Add", [x, e]) : e;
+  }
+  const mask = maskFromAttention(g, attention);
+  for (let i = 0; i < dims.numDecoderLayers; i++) {
+    const selfAt = ropeAt(g, ropeInputs(g, spec, `decoder.layers.${i}.attn.rotary.inv_freq`), positions, true);
+    const crossAt = ropeAt(g, ropeInputs(g, spec, `decoder.layers.${i}.cross_attn.rotary.inv_freq`), positions, true);
+    const io = {
+      pastK: g.input(S2A_DECODER.pastKey(i), "float32", ["batch", H, "past", hd]),
+      pastV: g.input(S2A_DECODER.pastValue(i), "float32", ["batch", H, "past", hd]),
+      crossK: g.input(S2A_DECODER.crossKey(i), "float32", ["batch", H, dims.encoderLen, hd]),
+      crossV: g.input(S2A_DECODER.crossValue(i), "float32", ["batch", H, dims.encoderLen, hd]),
+      mask,
+    };
+    // Self-attention q/k rotate at p; cross-attention q at p (its keys were rotated at 3j by the encoder).
+    const layer = decoderLayer(b, x!, `decoder.layers.${i}`, spec.sqrtQkScale, io, selfAt, crossAt);
+    x = layer.out;
+    g.output(layer.presentK, S2A_DECODER.presentKey(i), "float32", ["batch", H, "past_plus_one", hd]);
+    g.output(layer.presentV, S2A_DECODER.presentValue(i), "float32", ["batch", H, "past_plus_one", hd]);
+  }
+  x = b.layerNorm(x!, "decoder.ln_post");
+  // DelSumHead: Linear(D -> Q*D) + GELU, chunk q unembedded by codebook q's FlexEmbeddings.
+  const split = b.gelu(b.linear(x, "head.splitter.0")); // [B,1,Q*D]
+  const perQ = g.op("Transpose", [g.op("Reshape", [split, g.ints([0, 1, Q, D])])], { perm: [0, 2, 1, 3] }); // [B,Q,1,D]
+  const mats = Array.from({ length: Q }, (_, q) => unembedMatrix(w, `embds.embeddings.${q}`, `embds.embeddings.${q}.special.weight`, spec.logitScale));
+  const cols = mats[0].cols;
+  const stacked = new Float32Array(Q * D * cols), bias = new Float32Array(Q * cols);
+  mats.forEach((m, q) => {
+    stacked.set(m.mat, q * D * cols);
+    bias.set(m.bias, q * cols);
+  });
+  const logits = g.op("Add", [
+    g.op("MatMul", [perQ, g.initializer("unembed", stacked, [Q, D, cols])]),
+    g.initializer("unembed_bias", bias, [Q, 1, cols]),
+  ]);
+  g.output(logits, S2A_DECODER.logits, "float32", ["batch", Q, 1, cols]);
+  return g.toBytes();
+}

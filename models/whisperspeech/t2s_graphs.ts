@@ -1,0 +1,76 @@
+// T2S (TSARTransformer) as two ONNX graphs with the names of contract.ts:
+//   t2s_encoder: text_tokens, language_ids [B,550] -> encoder_kv.{i}.key/value [B,H,550,64] per decoder layer
+//   t2s_decoder: one token per row with its own position, cps bin and attention_mask; KV cache in/out.
+import { GraphBuilder, type Value } from "../onnx/graph_builder.ts";
+import type { T2sSpec } from "./checkpoint_spec.ts";
+import { T2S_DECODER, T2S_ENCODER } from "./contract.ts";
+import { BlockBuilder, causalMask, maskFromAttention, projectedTable, unembedMatrix } from "./graph_common.ts";
+import { crossKv, decoderLayer, encoderLayer } from "./graph_layers.ts";
+
+export function buildT2sEncoder(spec: T2sSpec): Uint8Array {
+  const { dims, weights: w } = spec;
+  const g = new GraphBuilder("t2s_encoder");
+  const b = new BlockBuilder(g, w, dims.numHeads, dims.headDim);
+  const L = dims.encoderLen, D = dims.hiddenSize;
+  const text = g.input(T2S_ENCODER.inputs.textTokens, "int64", ["batch", L]);
+  const langs = g.input(T2S_ENCODER.inputs.languageIds, "int64", ["batch", L]);
+  const table = projectedTable(w, "encoder.embedding.main.weight", "encoder.embedding.emb_to_hidden");
+  const lang = w.get("lang_embeddings.weight"), pos = w.get("encoder.positional_embedding");
+  let x = g.op("Gather", [g.initializer("text_embedding", table.data, [table.rows, table.cols]), text], { axis: 0 });
+  x = g.op("Add", [x, g.op("Gather", [g.initializer("lang_embedding", lang.data, lang.shape), langs], { axis: 0 })]);
+  x = g.op("Add", [x, g.initializer("encoder_positions", pos.data.subarray(0, L * D), [L, D])]);
+  const mask = spec.causalEncoder ? causalMask(g, L) : "";
+  for (let i = 0; i < spec.encoderDepth; i++) x = encoderLayer(b, x, `encoder.layers.${i}`, spec.sqrtQkScale, mask);
+  const xenc = b.layerNorm(x, "encoder.ln_post");
+  const kvDims = ["batch", dims.numHeads, L, dims.headDim];
+  for (let i = 0; i < dims.numDecoderLayers; i++) {
+    const { k, v } = crossKv(b, xenc, `decoder.layers.${i}`, spec.sqrtQkScale);
+    g.output(k, T2S_ENCODER.crossKey(i), "float32", kvDims);
+    g.output(v, T2S_ENCODER.crossValue(i), "float32", kvDims);
+  }
+  return g.toBytes();
+}
+
+export function buildT2sDecoder(spec: T2sSpec): Uint8Array {
+  const { dims, weights: w } = spec;
+  const g = new GraphBuilder("t2s_decoder");
+  const b = new BlockBuilder(g, w, dims.numHeads, dims.headDim);
+  const H = dims.numHeads, hd = dims.headDim;
+  const ids = g.input(T2S_DECODER.inputs.inputIds, "int64", ["batch", 1]);
+  const positions = g.input(T2S_DECODER.inputs.positionIds, "int64", ["batch", 1]);
+  const cps = g.input(T2S_DECODER.inputs.cpsBin, "int64", ["batch"]);
+  const attention = g.input(T2S_DECODER.inputs.attentionMask, "float32", ["batch", "past_plus_one"]);
+  // FlexEmbeddings with one special code: rows 0..512 projected to the width, row 513 the special embedding.
+  const main = projectedTable(w, "embeddings.embedding.main.weight", "embeddings.embedding.emb_to_hidden");
+  const special = w.get("embeddings.embedding.special.weight");
+  const table = new Float32Array((main.rows + special.shape[0]) * main.cols);
+  table.set(main.data);
+  table.set(special.data, main.rows * main.cols);
+  const pos = w.get("embeddings.positional_embedding");
+  let x: Value = g.op("Gather", [g.initializer("token_embedding", table, [main.rows + special.shape[0], main.cols]), ids], { axis: 0 });
+  x = g.op("Add", [x, g.op("Gather", [g.initializer("decoder_positions", pos.data, pos.shape), positions], { axis: 0 })]);
+  if (spec.cpsInput) {
+    const c = w.get("cps_embeddings.weight");
+    const cpsEmb = g.op("Gather", [g.initializer("cps_embedding", c.data, c.shape), cps], { axis: 0 });
+    x = g.op("Add", [x, g.op("Unsqueeze", [cpsEmb, g.ints([1])])]);
+  }
+  const mask = maskFromAttention(g, attention);
+  for (let i = 0; i < dims.numDecoderLayers; i++) {
+    const io = {
+      pastK: g.input(T2S_DECODER.pastKey(i), "float32", ["batch", H, "past", hd]),
+      pastV: g.input(T2S_DECODER.pastValue(i), "float32", ["batch", H, "past", hd]),
+      crossK: g.input(T2S_DECODER.crossKey(i), "float32", ["batch", H, dims.encoderLen, hd]),
+      crossV: g.input(T2S_DECODER.crossValue(i), "float32", ["batch", H, dims.encoderLen, hd]),
+      mask,
+    };
+    const layer = decoderLayer(b, x, `decoder.layers.${i}`, spec.sqrtQkScale, io);
+    x = layer.out;
+    g.output(layer.presentK, T2S_DECODER.presentKey(i), "float32", ["batch", H, "past_plus_one", hd]);
+    g.output(layer.presentV, T2S_DECODER.presentValue(i), "float32", ["batch", H, "past_plus_one", hd]);
+  }
+  x = b.layerNorm(x, "decoder.ln_post");
+  const un = unembedMatrix(w, "embeddings.embedding", "embeddings.embedding.special.weight", spec.logitScale);
+  const logits = g.op("Add", [g.op("MatMul", [x, g.initializer("unembed", un.mat, [un.d, un.cols])]), g.initializer("unembed_bias", un.bias, [un.cols])]);
+  g.output(logits, T2S_DECODER.logits, "float32", ["batch", 1, un.cols]);
+  return g.toBytes();
+}
