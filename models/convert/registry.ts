@@ -3,6 +3,8 @@ import { ModelError } from "../../core/errors.ts";
 import type { Checkpoint } from "../checkpoint/types.ts";
 import type { ModelDescriptor } from "./descriptor.ts";
 import { convertEncodec, ENCODEC_CONVERTER, isEncodec } from "../encodec/convert.ts";
+import { convertVocos, VOCOS_CONVERTER } from "../vocos/convert.ts";
+import { isVocos } from "../vocos/weights.ts";
 import { convertS2a, convertT2s, isS2a, isT2s, S2A_CONVERTER, T2S_CONVERTER } from "../whisperspeech/converters.ts";
 
 export interface ConvertOptions {
@@ -20,7 +22,9 @@ export interface Converter {
   convert(ck: Checkpoint, options: ConvertOptions): { files: Record<string, Uint8Array>; descriptor: ModelDescriptor };
 }
 
+// Order matters: a Vocos file also holds a whole EnCodec (feature_extractor.encodec.*).
 export const CONVERTERS: Converter[] = [
+  { id: VOCOS_CONVERTER, kind: "vocos", detect: isVocos, convert: convertVocos },
   { id: ENCODEC_CONVERTER, kind: "encodec", detect: isEncodec, convert: convertEncodec },
   { id: T2S_CONVERTER, kind: "whisperspeech-t2s", detect: isT2s, convert: convertT2s },
   { id: S2A_CONVERTER, kind: "whisperspeech-s2a", detect: isS2a, convert: convertS2a },
