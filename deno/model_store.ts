@@ -5,6 +5,7 @@ import { ModelError } from "../core/errors.ts";
 import { loadCheckpoint } from "../models/checkpoint/load_checkpoint.ts";
 import { DESCRIPTOR, encodeDescriptor, type ModelDescriptor } from "../models/convert/descriptor.ts";
 import { type ConvertOptions, converterFor } from "../models/convert/registry.ts";
+import { demoCheckpoint } from "../models/demo/demo_models.ts";
 import { hubFileUrl, type ModelRef, parseModelRef, refLabel } from "../models/loading/model_ref.ts";
 
 export interface StoreOptions {
@@ -42,6 +43,7 @@ const exists = async (p: string) => {
 /** Bytes of the source checkpoint for `ref`, downloaded into the cache when remote. Returns its local path. */
 export async function fetchSource(refText: string, defaultFile: string, options: StoreOptions = {}): Promise<string> {
   const ref = parseModelRef(refText);
+  if (ref.kind === "demo") throw new ModelError(`${refText}: a demo model has no source file (it is generated)`);
   if (ref.kind === "path") {
     const p = ref.path.replace(/^~/, Deno.env.get("HOME") ?? "~");
     let st: Deno.FileInfo;
@@ -128,8 +130,8 @@ export async function loadConverted(
 ): Promise<ConvertedModel> {
   const ref = parseModelRef(refText);
   if (ref.kind === "path" && await exists(`${ref.path}/${DESCRIPTOR}`)) return openConverted(ref.path);
-  const source = await fetchSource(refText, defaultFile, options);
-  const bytes = await Deno.readFile(source);
+  // A demo model is a checkpoint in the original format made from a seed; it then goes the same way as a file.
+  const bytes = ref.kind === "demo" ? demoCheckpoint(ref.name) : await Deno.readFile(await fetchSource(refText, defaultFile, options));
   const sha = await sha256Hex(bytes);
   const env = options.env ?? ((k: string) => Deno.env.get(k));
   const cache = options.cacheDir ?? defaultCacheDir(env);
@@ -139,7 +141,7 @@ export async function loadConverted(
   const dir = `${cache}/converted/${sha.slice(0, 16)}-${converter.id.replace("@", "-v")}-bw${convert.bandwidth}`;
   if (await exists(`${dir}/${DESCRIPTOR}`)) return openConverted(dir);
   options.log?.(`converting ${label} (${converter.kind}) to ONNX…`);
-  const { files, descriptor } = converter.convert(ck, { ...convert, sourceSha256: sha, label });
+  const { files, descriptor } = converter.convert(ck, { ...convert, sourceSha256: sha, label, randomWeights: ref.kind === "demo" || undefined });
   const tmp = `${dir}.tmp.${Deno.pid}`;
   await Deno.mkdir(tmp, { recursive: true });
   for (const [name, data] of Object.entries(files)) await Deno.writeFile(`${tmp}/${name}`, data);

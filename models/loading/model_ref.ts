@@ -5,13 +5,16 @@
 //   hf://owner/repo/path/file   -> explicit Hub file; append @revision to the repo (owner/repo@rev) for a revision
 //   https://host/file.th        -> any URL
 //   ./dir, /abs/file.th         -> local
+//   demo:t2s, demo:s2a, demo:vocos, demo:encodec -> micro-size models with seeded random weights, made here
 export type ModelRef =
+  | { kind: "demo"; name: string }
   | { kind: "hub"; repo: string; file?: string; revision: string }
   | { kind: "url"; url: string }
   | { kind: "path"; path: string };
 
 export function parseModelRef(ref: string): ModelRef {
   const r = ref.trim();
+  if (r.startsWith("demo:")) return { kind: "demo", name: r.slice(5) };
   if (/^https?:\/\//.test(r)) return { kind: "url", url: r };
   if (r.startsWith("hf://")) {
     const parts = r.slice(5).split("/");
@@ -34,5 +37,6 @@ export function hubFileUrl(endpoint: string, repo: string, revision: string, fil
 }
 
 export function refLabel(ref: ModelRef): string {
+  if (ref.kind === "demo") return `demo:${ref.name} (random weights)`;
   return ref.kind === "hub" ? `${ref.repo}${ref.file ? `:${ref.file}` : ""}` : ref.kind === "url" ? ref.url : ref.path;
 }

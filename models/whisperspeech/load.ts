@@ -30,6 +30,7 @@ export async function createWhisperSpeech(
   models: { t2s: ConvertedGraphs; s2a: ConvertedGraphs; vocoder: CodesToWave },
   labels = { t2s: "models.t2s", s2a: "models.s2a" },
   maxBatch?: number,
+  resolveSpeaker?: (name: string) => Float32Array | undefined,
 ): Promise<WhisperSpeechTts> {
   const t2sDims = dimsOf(models.t2s, "t2s", labels.t2s), s2aDims = dimsOf(models.s2a, "s2a", labels.s2a);
   const t2s = {
@@ -44,7 +45,7 @@ export async function createWhisperSpeech(
     encoder: await rt.createSession(await models.s2a.read(S2A_ENCODER.file)),
     decoder: await decoderSession(rt, await models.s2a.read(S2A_DECODER.file), s2aDims.numDecoderLayers),
   };
-  return new WhisperSpeechTts({ t2s, s2a, vocoder: models.vocoder }, maxBatch);
+  return new WhisperSpeechTts({ t2s, s2a, vocoder: models.vocoder }, maxBatch, resolveSpeaker);
 }
 
 /** True when any of the models is a demo model with random weights (logged loudly). */

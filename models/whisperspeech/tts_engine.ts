@@ -5,7 +5,7 @@ import { InputError } from "../../core/errors.ts";
 import { type Atoks, generateS2A, type S2aModel } from "./generate_s2a.ts";
 import { generateT2S, type T2sModel } from "./generate_t2s.ts";
 import { languageId } from "./languages.ts";
-import { speakerVector } from "./speakers.ts";
+import { SPEAKER_PRESETS, speakerVector } from "./speakers.ts";
 import { cpsBin, splitText, textSlots } from "./text.ts";
 
 /** Codes [Q, T] (q-major) -> 24 kHz PCM; implemented by models/vocos. */
@@ -38,7 +38,12 @@ export const DEFAULTS = { lang: "en", cps: 15, temperature: 0.7, seed: 0, longTe
 export class WhisperSpeechTts implements TtsEngine {
   readonly sampleRate: number;
 
-  constructor(readonly models: WhisperSpeechModels, readonly maxBatch = DEFAULTS.maxBatch) {
+  constructor(
+    readonly models: WhisperSpeechModels,
+    readonly maxBatch = DEFAULTS.maxBatch,
+    /** Turns a speaker that is not a preset (e.g. a file path) into a vector; runtime-specific. */
+    readonly resolveSpeaker?: (name: string) => Float32Array | undefined,
+  ) {
     this.sampleRate = models.vocoder.sampleRate;
   }
 
@@ -56,7 +61,8 @@ export class WhisperSpeechTts implements TtsEngine {
     let speaker: Float32Array;
     try {
       language = languageId(o.lang);
-      speaker = speakerVector(o.speaker);
+      const custom = typeof o.speaker === "string" && !SPEAKER_PRESETS.includes(o.speaker) ? this.resolveSpeaker?.(o.speaker) : undefined;
+      speaker = speakerVector(custom ?? o.speaker);
     } catch (e) {
       return requests.map((r) => ({ index: r.index, ok: false, error: e as Error }));
     }

@@ -1,0 +1,30 @@
+// Demo models: micro-size WhisperSpeech T2S/S2A, Vocos and EnCodec with seeded random weights, written as
+// checkpoints in the original formats by the project's own tooling, so they load and convert through exactly
+// the code real checkpoints take. They make noise, not speech: every log and the README say so.
+import { ModelError } from "../../core/errors.ts";
+import { stateDict, torchSave } from "../checkpoint/writer.ts";
+import { MICRO_ENCODEC, randomEncodecStateDict } from "../encodec/random_weights.ts";
+import { MICRO_VOCOS, randomVocosStateDict } from "../vocos/random_weights.ts";
+import { PRESETS, randomS2aCheckpoint, randomT2sCheckpoint } from "../whisperspeech/random_checkpoints.ts";
+
+const SEED = 20240722; // fixed: the demo models are the same everywhere
+
+const MAKERS: Record<string, () => Uint8Array> = {
+  t2s: () => randomT2sCheckpoint(PRESETS.micro, SEED),
+  s2a: () => randomS2aCheckpoint(PRESETS.micro, SEED + 1),
+  vocos: () => torchSave(stateDict(randomVocosStateDict(MICRO_VOCOS, SEED + 2))),
+  encodec: () => torchSave(stateDict(randomEncodecStateDict(MICRO_ENCODEC, SEED + 3))),
+};
+
+export const DEMO_MODEL_NAMES: readonly string[] = Object.keys(MAKERS);
+
+const made = new Map<string, Uint8Array>();
+
+/** The checkpoint bytes of demo model `name` (deterministic). */
+export function demoCheckpoint(name: string): Uint8Array {
+  const make = MAKERS[name];
+  if (!make) throw new ModelError(`demo:${name}: no such demo model (have ${DEMO_MODEL_NAMES.map((n) => `demo:${n}`).join(", ")})`);
+  let bytes = made.get(name);
+  if (!bytes) made.set(name, bytes = make());
+  return bytes;
+}
