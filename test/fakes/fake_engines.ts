@@ -58,6 +58,7 @@ class FakeTts implements TtsEngine {
         if ("WorkerGlobalScope" in globalThis) setTimeout(() => { throw new Error(`injected crash at ${r.index}`); });
         throw new Error(`injected crash at ${r.index}`);
       }
+      if (!r.text.trim()) return { index: r.index, ok: false, error: new Error(`row ${r.index}: empty text`) };
       if (x.deviceLost?.includes(r.index)) return { index: r.index, ok: false, error: new DeviceError("device lost") };
       if (x.failAlways?.includes(r.index)) return { index: r.index, ok: false, error: new Error(`injected failure for ${r.index}`) };
       if (x.failOnce?.includes(r.index) && firstFailure(r.index, x.stateDir)) {
