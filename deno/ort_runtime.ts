@@ -33,6 +33,24 @@ interface GPUAdapterLike {
   info?: { description?: string; vendor?: string };
 }
 
+// Deno does not count a pending WebGPU buffer mapping as work: awaiting a GPU tensor's getData() with nothing
+// else scheduled lets the process exit mid-run. While any WebGPU session is open, a timer keeps it alive.
+let openGpuSessions = 0;
+let keepAlive: ReturnType<typeof setInterval> | undefined;
+
+// deno-lint-ignore no-explicit-any
+function holdWhileOpen(session: any) {
+  if (openGpuSessions++ === 0) keepAlive = setInterval(() => {}, 60_000);
+  const release = session.release.bind(session);
+  let released = false;
+  session.release = async () => {
+    if (!released && --openGpuSessions === 0) clearInterval(keepAlive);
+    released = true;
+    return await release();
+  };
+  return session;
+}
+
 // deno-lint-ignore no-explicit-any
 function runtime(ort: any, provider: OrtRuntime["provider"], description: string, fp16: boolean, eps: string[]): OrtRuntime {
   return {
@@ -40,7 +58,9 @@ function runtime(ort: any, provider: OrtRuntime["provider"], description: string
     description,
     fp16,
     Tensor: ort.Tensor,
-    createSession: (model, options = {}) =>
-      ort.InferenceSession.create(model, { executionProviders: eps, graphOptimizationLevel: "all", ...options }),
+    createSession: async (model, options = {}) => {
+      const session = await ort.InferenceSession.create(model, { executionProviders: eps, graphOptimizationLevel: "all", ...options });
+      return provider === "webgpu" ? holdWhileOpen(session) : session;
+    },
   };
 }

@@ -27,7 +27,7 @@ export class Vocoder implements CodesToWave {
       [VOCOS.inputs.bandwidthId]: new this.rt.Tensor("int64", BigInt64Array.from([BigInt(bw)]), [1]),
     });
     const audio = out[VOCOS.output];
-    const data = Float32Array.from(audio.data as Float32Array);
+    const data = (audio.data as Float32Array).slice();
     audio.dispose();
     return data;
   }

@@ -160,8 +160,8 @@ export async function crossKvFrom(out: InferenceSession.OnnxValueMapType, names:
   const keys: Float32Array[] = [], values: Float32Array[] = [];
   for (let i = 0; i < layers; i++) {
     const k = out[names.crossKey(i)] as Tensor, v = out[names.crossValue(i)] as Tensor;
-    keys.push(Float32Array.from((await k.getData()) as Float32Array));
-    values.push(Float32Array.from((await v.getData()) as Float32Array));
+    keys.push(((await k.getData()) as Float32Array).slice()); // slice: Float32Array.from iterates, 10x slower
+    values.push(((await v.getData()) as Float32Array).slice());
     k.dispose();
     v.dispose();
   }
