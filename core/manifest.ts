@@ -14,6 +14,8 @@ export interface RunRecord {
   summary?: Omit<RunSummary, "shards">;
   shardsWritten?: string[];
   error?: string;
+  /** A scale-out run: the coordinator's account of its ranges (README "Scale out on NATS"). */
+  distributed?: { job: string; ranges: number; done: number; dead: string[]; rows: number; rowsDone: number; rowsFailed: number };
 }
 
 export interface Manifest {

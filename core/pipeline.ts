@@ -4,7 +4,7 @@ import type { Logger } from "./log.ts";
 import { type Manifest, readManifest, type RunRecord, writeManifest } from "./manifest.ts";
 import { ProgressCounter } from "./progress.ts";
 import { schedule as defaultSchedule } from "./schedule/scheduler.ts";
-import type { Schedule } from "./schedule/schedule_types.ts";
+import type { Schedule, ScheduleOptions } from "./schedule/schedule_types.ts";
 import type { WorkerFactory } from "./schedule/worker_handle.ts";
 import { scanOutput } from "./sink/resume.ts";
 import { ShardWriter } from "./sink/shard_writer.ts";
@@ -78,17 +78,10 @@ export async function runPipeline(config: PipelineConfig, deps: PipelineDeps): P
 
   // 3. Schedule over the workers; every finished row goes to its shard, which is written once complete.
   const schedule = deps.schedule ?? defaultSchedule;
-  const workerDevices = p.devices.flatMap((d) => Array.from({ length: p.num_procs_per_device }, () => d));
   let error: unknown;
   try {
     for await (const outcome of schedule(rowsToDo(), {
-      factory: deps.factory,
-      workerDevices,
-      batchSize: p.batch_size,
-      maxAttempts: p.max_retries,
-      itemTimeoutMs: p.item_timeout_s * 1000,
-      tts: { speaker: p.speaker, lang: p.lang, cps: p.cps, temperature: p.temperature, topK: p.top_k, seed: p.seed, longText: p.long_text },
-      logger,
+      ...scheduleOptionsOf(config, deps.factory, logger),
       signal: deps.signal,
       onRetry: () => counter.retries++,
     })) {
@@ -130,4 +123,18 @@ export async function runPipeline(config: PipelineConfig, deps: PipelineDeps): P
   }
   if (error) throw error;
   return summary;
+}
+
+/** How the config drives the scheduler; shared with the distributed worker (core/distributed/range_worker.ts). */
+export function scheduleOptionsOf(config: PipelineConfig, factory: WorkerFactory, logger: Logger): ScheduleOptions {
+  const p = config.processing;
+  return {
+    factory,
+    workerDevices: p.devices.flatMap((d) => Array.from({ length: p.num_procs_per_device }, () => d)),
+    batchSize: p.batch_size,
+    maxAttempts: p.max_retries,
+    itemTimeoutMs: p.item_timeout_s * 1000,
+    tts: { speaker: p.speaker, lang: p.lang, cps: p.cps, temperature: p.temperature, topK: p.top_k, seed: p.seed, longText: p.long_text },
+    logger,
+  };
 }

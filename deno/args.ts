@@ -15,7 +15,12 @@ export const RUN_USAGE = `Usage: deno task run --config cfg.yaml [options]
   --devices LIST       comma-separated: gpu:0,gpu:1 | cpu | wasm | webgpu
   --format csv|parquet output format
   --retry-failed       also retry rows recorded as failed by earlier runs
-  --nats URL           NATS JetStream server for scale-out
+  --nats URL           scale out: coordinate the job on this NATS JetStream server (README "Scale out on NATS")
+  --nats-creds FILE    NATS credentials file (.creds)
+  --nats-user NAME     NATS user (with --nats-pass)
+  --nats-pass PASS     NATS password
+  --nats-token TOKEN   NATS token
+  --job NAME           scale-out job name (overrides distributed.job)
   --engine-module URL  module that exports createEngines (default: models/registry.ts)
   --help               this text`;
 
@@ -30,6 +35,11 @@ const OPTIONS = {
   format: { type: "string" },
   "retry-failed": { type: "boolean" },
   nats: { type: "string" },
+  "nats-creds": { type: "string" },
+  "nats-user": { type: "string" },
+  "nats-pass": { type: "string" },
+  "nats-token": { type: "string" },
+  job: { type: "string" },
   "engine-module": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -65,6 +75,11 @@ export function parseRunArgs(args: string[]): RunArgs {
     devices: (values.devices as string | undefined)?.split(",").map((d) => d.trim()).filter(Boolean),
     format,
     nats: values.nats as string | undefined,
+    nats_creds: values["nats-creds"] as string | undefined,
+    nats_user: values["nats-user"] as string | undefined,
+    nats_pass: values["nats-pass"] as string | undefined,
+    nats_token: values["nats-token"] as string | undefined,
+    job: values.job as string | undefined,
   };
   return {
     configPath: values.config as string | undefined,

@@ -10,8 +10,10 @@ const WRITE_DELAY_MS = Number(Deno.env.get("ICHIGO_FAILPOINT_WRITE_DELAY_MS") ??
 export class FsStorage implements Storage {
   private constructor(readonly label: string, private dir: string) {}
 
-  /** Creates the folder if needed, checks it is writable, and removes temp files a killed run left. */
-  static async open(dir: string): Promise<FsStorage> {
+  /** Creates the folder if needed, checks it is writable, and removes temp files a killed run left. With
+   * `shared` (scale-out: other processes, maybe on other hosts, write here now) only temp files older than an
+   * hour are removed, never one another writer is about to rename. */
+  static async open(dir: string, options: { shared?: boolean } = {}): Promise<FsStorage> {
     try {
       await Deno.mkdir(dir, { recursive: true });
       const probe = `${dir}/.write_probe${TMP_MARK}${Deno.pid}`;
@@ -22,7 +24,9 @@ export class FsStorage implements Storage {
     }
     const storage = new FsStorage(dir, dir);
     for await (const entry of Deno.readDir(dir)) {
-      if (entry.isFile && entry.name.includes(TMP_MARK)) await Deno.remove(`${dir}/${entry.name}`).catch(() => {});
+      if (!entry.isFile || !entry.name.includes(TMP_MARK)) continue;
+      if (options.shared && !await olderThan(`${dir}/${entry.name}`, SHARED_TMP_AGE_MS)) continue;
+      await Deno.remove(`${dir}/${entry.name}`).catch(() => {});
     }
     return storage;
   }
@@ -77,6 +81,13 @@ export class FsStorage implements Storage {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
     });
   }
+}
+
+const SHARED_TMP_AGE_MS = 3_600_000;
+
+async function olderThan(path: string, ms: number): Promise<boolean> {
+  const mtime = (await Deno.stat(path).catch(() => undefined))?.mtime;
+  return mtime !== null && mtime !== undefined && Date.now() - mtime.getTime() > ms;
 }
 
 /** Makes a rename durable (ext4/XFS need the directory entry flushed too). */

@@ -50,6 +50,15 @@ export async function main(args: string[]): Promise<number> {
   const view = new ProgressView();
   logger.beforeConsole = () => view.clear();
   for (const w of config.warnings) logger.warn(`${config.source}: ${w}`);
+  if (config.distributed) {
+    // Scale-out: this process coordinates; `deno task worker` processes run the rows (deno/nats/).
+    const { runCoordinator } = await import("./nats/coordinator.ts");
+    try {
+      return await runCoordinator(config, { logger, retryFailed: parsed.retryFailed, remainingIndices: await remainingFor(config) });
+    } finally {
+      logger.close();
+    }
+  }
   const storage = await FsStorage.open(config.processing.save_dir);
   const remainingIndices = await remainingFor(config);
   const source = await openTextSource(config.dataset);

@@ -5,7 +5,7 @@ import { closest } from "fastest-levenshtein";
 import type { z } from "zod";
 import { ConfigError } from "../errors.ts";
 import { configSchema, DEVICE_PATTERN, knownKeys, type RawConfig } from "./schema.ts";
-import type { LogLevel, PipelineConfig, ProcessingConfig } from "./types.ts";
+import type { DistributedConfig, LogLevel, PipelineConfig, ProcessingConfig } from "./types.ts";
 
 /** Flags given on the command line; they win over the file. */
 export interface CliOverrides {
@@ -17,6 +17,12 @@ export interface CliOverrides {
   devices?: string[];
   format?: "csv" | "parquet";
   nats?: string;
+  /** Connection and job options of the scale-out flags (--nats-creds, --nats-user, ...). */
+  nats_creds?: string;
+  nats_user?: string;
+  nats_pass?: string;
+  nats_token?: string;
+  job?: string;
 }
 
 export const DEFAULT_MODELS = {
@@ -122,10 +128,29 @@ export function resolveConfig(raw: RawConfig, overrides: CliOverrides, source?: 
       file_level: level(raw.logging?.file_level, "debug"),
     },
     models: { ...DEFAULT_MODELS, ...raw.models },
-    distributed: overrides.nats ? { ...raw.distributed, nats: overrides.nats } : raw.distributed,
+    distributed: resolveDistributed(raw.distributed, overrides, processing.save_batch_size),
     source,
     warnings,
   };
+}
+
+export const DEFAULT_DISTRIBUTED = { max_deliver: 5, ack_wait_s: 60, dedup_window_s: 86_400 } as const;
+
+/** The scale-out settings, or undefined (single machine) when no NATS URL is given. Flags win over the file. */
+function resolveDistributed(raw: RawConfig["distributed"], o: CliOverrides, saveBatchSize: number): DistributedConfig | undefined {
+  const nats = o.nats ?? raw?.nats;
+  if (!nats) return undefined;
+  const merged = {
+    ...DEFAULT_DISTRIBUTED,
+    range_size: saveBatchSize,
+    ...stripNull(raw ?? {}),
+    nats,
+    ...stripNull({ creds: o.nats_creds, user: o.nats_user, pass: o.nats_pass, token: o.nats_token, job: o.job }),
+  };
+  if (merged.job !== undefined && !/^[A-Za-z0-9_-]{1,48}$/.test(merged.job)) {
+    throw new ConfigError(`expected 1-48 letters, digits, _ or -, got "${merged.job}"`, "--job");
+  }
+  return merged;
 }
 
 /** Drops keys left empty in YAML (`key:` with no value), so defaults apply. */

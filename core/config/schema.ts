@@ -57,8 +57,19 @@ export const configSchema = z.strictObject({
   }).partial(),
   /** Accepted for seed compatibility; upload is not done by this tool (a warning says so). */
   s3: z.record(z.string(), z.unknown()),
+  /** Scale-out on NATS JetStream (README "Scale out on NATS"); off unless a server URL is given. */
   distributed: z.strictObject({
     nats: z.string().min(1),
+    job: z.string().regex(/^[A-Za-z0-9_-]{1,48}$/, "expected 1-48 letters, digits, _ or -"),
+    range_size: count,
+    max_deliver: count,
+    ack_wait_s: z.number().positive(),
+    dedup_window_s: z.number().positive(),
+    creds: z.string().min(1),
+    user: z.string().min(1),
+    pass: z.string().min(1),
+    token: z.string().min(1),
+    tls: z.strictObject({ ca: z.string().min(1), cert: z.string().min(1), key: z.string().min(1) }).partial(),
   }).partial(),
 }).partial();
 

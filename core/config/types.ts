@@ -62,8 +62,30 @@ export interface PipelineConfig {
   models: ModelRefs;
   /** Where the config came from (path), for messages and the manifest. */
   source?: string;
-  /** Scale-out across hosts (NATS JetStream URL), when configured. */
-  distributed?: { nats?: string };
+  /** Scale-out across hosts on NATS JetStream; present only when a server URL is configured. */
+  distributed?: DistributedConfig;
   /** Non-fatal remarks about the config (e.g. the seed's `s3` section is not acted on). */
   warnings: string[];
+}
+
+export interface DistributedConfig {
+  /** Server URL(s), comma-separated: nats://host:4222. */
+  nats: string;
+  /** Names the job's streams; by default derived from the dataset and save_dir (see core/distributed/names.ts). */
+  job?: string;
+  /** Rows per range (one message, one shard); default processing.save_batch_size. */
+  range_size: number;
+  /** Deliveries of a range before it is given up as dead. */
+  max_deliver: number;
+  /** Seconds without an ack or a heartbeat before a range is redelivered to another worker. */
+  ack_wait_s: number;
+  /** How long the server remembers message ids, so a restarted coordinator never enqueues a range twice. */
+  dedup_window_s: number;
+  /** Credentials: a .creds file, user/pass, or a token. */
+  creds?: string;
+  user?: string;
+  pass?: string;
+  token?: string;
+  /** TLS: CA file to trust, and a client certificate and key for mutual TLS. */
+  tls?: { ca?: string; cert?: string; key?: string };
 }

@@ -19,6 +19,9 @@ interface Task {
 const MAX_START_FAILURES = 3;
 const BACKOFF_BASE_MS = 200;
 const BACKOFF_CAP_MS = 5_000;
+/** How long a free worker waits for a slow source (a work queue, the network) to fill its batch before it starts
+ * on the rows already there: a streaming source may have nothing more for a long while. */
+const SOURCE_WAIT_MS = 200;
 
 export async function* schedule(rows: AsyncIterable<SourceRow>, options: ScheduleOptions): AsyncIterable<FinalOutcome> {
   const { logger } = options;
@@ -64,6 +67,7 @@ export async function* schedule(rows: AsyncIterable<SourceRow>, options: Schedul
             continue;
           }
           ready.push({ item: { index: row.index, text: row.text }, attempts: 0, solo: false });
+          notify(); // a worker waiting on an empty queue may start now
         }
       } catch (e) {
         fatal = e instanceof Error ? e : new Error(String(e));
@@ -78,7 +82,12 @@ export async function* schedule(rows: AsyncIterable<SourceRow>, options: Schedul
   /** The next batch for a free worker, or undefined when all work is handed out and settled. */
   const takeBatch = async (): Promise<Task[] | undefined> => {
     while (!aborted()) {
-      if (ready.length < options.batchSize && !sourceDone) await pull(options.batchSize * 2);
+      if (ready.length < options.batchSize && !sourceDone) {
+        const filling = pull(options.batchSize * 2);
+        // A fast source fills the batch at once; a slow one must not hold back the rows already read.
+        if (ready.length === 0) await Promise.race([filling, wakePromise]);
+        else await withinMs(filling, SOURCE_WAIT_MS);
+      }
       if (ready.length > 0) {
         if (ready[0].solo) return [ready.shift()!];
         const batch: Task[] = [];
@@ -171,6 +180,16 @@ export async function* schedule(rows: AsyncIterable<SourceRow>, options: Schedul
     fatal ??= new Error("schedule closed");
     notify();
     await source.return?.();
+  }
+}
+
+/** Waits for `p`, or `ms` at most. */
+async function withinMs(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -95,15 +95,28 @@ export class ShardWriter {
     this.taken.add(key);
     const done = indices.filter((i) => chunk.done.has(i)).map((i) => chunk.done.get(i)!);
     const failed = indices.filter((i) => chunk.failed.has(i)).map((i) => chunk.failed.get(i)!);
-    if (failed.length > 0) {
-      await this.storage.write(detailsFile(key), encodeFailedDetails(failed));
-      await this.storage.write(failedFile(key), encodeFailedIndices(failed));
-    }
-    const split = done.filter((d) => d.pieces > 1);
-    if (split.length > 0) await this.storage.write(splitFile(key), encodeSplitIndices(split));
-    const name = shardFile(key, this.format);
-    await this.storage.write(name, encodeShard(this.format, done));
+    const name = await commitShard(this.storage, this.format, key, done, failed);
     this.written.push(name);
     this.logger.debug(`wrote ${name}: ${done.length} rows, ${failed.length} failed`);
   }
+}
+
+/** Writes one shard under `key` in commit order (failed files, then the token shard as the commit marker).
+ * Shared with the distributed worker, which names shards by range. Returns the token shard's name. */
+export async function commitShard(
+  storage: Storage,
+  format: OutputFormat,
+  key: string,
+  done: EncodedItem[],
+  failed: FailedItem[],
+): Promise<string> {
+  if (failed.length > 0) {
+    await storage.write(detailsFile(key), encodeFailedDetails(failed));
+    await storage.write(failedFile(key), encodeFailedIndices(failed));
+  }
+  const split = done.filter((d) => d.pieces > 1);
+  if (split.length > 0) await storage.write(splitFile(key), encodeSplitIndices(split));
+  const name = shardFile(key, format);
+  await storage.write(name, encodeShard(format, done));
+  return name;
 }

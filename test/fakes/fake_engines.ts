@@ -1,6 +1,7 @@
 // Deterministic test doubles for the pipeline (never shipped as engines).
 // Failure injection through spec.extra: failOnce / failAlways / hang / crash / deviceLost (lists of indices),
-// slowMs (per item, for workers listed in slowWorkers), instant (skip the audio math; for benchmarks).
+// slowMs (per item, for workers listed in slowWorkers), instant (skip the audio math; for benchmarks),
+// killProcess (indices that SIGKILL the hosting process).
 import { DeviceError } from "../../core/errors.ts";
 import type { AudioCodec } from "../../core/worker/audio_codec.ts";
 import type { CreateEngines, EngineSpec } from "../../core/worker/engines.ts";
@@ -28,6 +29,8 @@ interface Extra {
   initDelayMs?: number;
   /** Folder for failOnce markers, so "fails once" holds across workers and processes (else per worker). */
   stateDir?: string;
+  /** SIGKILLs the whole process hosting the worker at these indices (a host that crashes on a poison row). */
+  killProcess?: number[];
 }
 
 const failedOnce = new Set<number>();
@@ -52,6 +55,7 @@ class FakeTts implements TtsEngine {
       await new Promise((r) => setTimeout(r, x.slowMs! * requests.length));
     }
     if (requests.some((r) => x.hang?.includes(r.index))) await new Promise<never>(() => {});
+    if (requests.some((r) => x.killProcess?.includes(r.index))) Deno.kill(Deno.pid, "SIGKILL");
     return requests.map((r): TtsResult => {
       if (x.crash?.includes(r.index)) {
         // In a worker: an uncaught error kills it, as a native crash would. In-process: the call rejects.

@@ -6,9 +6,19 @@ import { FAKES, makeJob, runCli } from "../pipeline/cli_helpers.ts";
 
 const ROWS = 400;
 
+/** The folder's entries; none while a run killed early (slow start under load) has not created it yet. */
+const entries = (dir: string) => {
+  try {
+    return [...Deno.readDirSync(dir)];
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return [];
+    throw e;
+  }
+};
+
 function outputRows(dir: string): Map<number, string> {
   const rows = new Map<number, string>();
-  for (const e of Deno.readDirSync(dir)) {
+  for (const e of entries(dir)) {
     if (!e.name.startsWith("audio_tokens_") || e.name.includes(".tmp.")) continue;
     for (const r of decodeCsv(Deno.readFileSync(`${dir}/${e.name}`))) {
       assert.ok(!rows.has(r.index), `index ${r.index} appears twice`);
@@ -20,7 +30,7 @@ function outputRows(dir: string): Map<number, string> {
 
 function failedIn(dir: string): number[] {
   const out: number[] = [];
-  for (const e of Deno.readDirSync(dir)) {
+  for (const e of entries(dir)) {
     if (/^failed_indices_.*\.json$/.test(e.name)) out.push(...JSON.parse(Deno.readTextFileSync(`${dir}/${e.name}`)));
   }
   return out;
