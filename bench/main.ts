@@ -8,6 +8,10 @@ const BENCHES: Record<string, { describe: string; run: (args: string[]) => Promi
     describe: "EnCodec 24 kHz encode, real model size, 10 s of audio, per provider (cpu, wasm, webgpu)",
     run: async (a) => (await import("./encodec_bench.ts")).run(a),
   },
+  whisperspeech: {
+    describe: "T2S tokens/s, S2A frames/s, Vocos RTF, end to end, batch 1/4/16, real sizes, per provider",
+    run: async (a) => (await import("./whisperspeech_bench.ts")).run(a),
+  },
 };
 
 export function registerBench(name: string, describe: string, run: (args: string[]) => Promise<void>) {

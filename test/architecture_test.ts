@@ -12,7 +12,7 @@ function files(dir: string): string[] {
 }
 
 const root = new URL("..", import.meta.url).pathname;
-const RUNTIME = [/\bDeno\./, /\bdocument\./, /\bwindow\./, /\blocalStorage\b/, /from ["']node:/, /\bconsole\./];
+const RUNTIME = [/(?<![.\w])Deno\./, /(?<![.\w])document\./, /(?<![.\w])window\./, /\blocalStorage\b/, /from ["']node:/, /\bconsole\./];
 
 for (const dir of ["core", "models"]) {
   Deno.test(`${dir}/ touches no runtime API (Deno, DOM, node:, console)`, () => {

@@ -84,7 +84,8 @@ export function buildVocos(w: VocosWeights): Uint8Array {
     });
     return g.op("Reshape", [sum!, g.ints([0, -1])]);
   };
-  const wsq = g.initializer("window_sq", w.window.map((v) => v * v), [1, 1, w.nFft]);
+  const windowSquared = w.window.map((v) => v * v);
+  const wsq = g.initializer("window_sq", windowSquared, [1, 1, w.nFft]);
   const envelope = overlapAdd(g.op("Expand", [wsq, g.op("Shape", [frames])]));
   const pad = (w.nFft - w.hop) / 2;
   const trim = (y: Value) => g.op("Slice", [y, g.ints([pad]), g.ints([-pad]), g.ints([1])]);
