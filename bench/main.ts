@@ -8,6 +8,10 @@ const BENCHES: Record<string, { describe: string; run: (args: string[]) => Promi
     describe: "EnCodec 24 kHz encode, real model size, 10 s of audio, per provider (cpu, wasm, webgpu)",
     run: async (a) => (await import("./encodec_bench.ts")).run(a),
   },
+  vocos: {
+    describe: "Vocos encodec-24khz decode, real model size, 10 s of codes, per provider (cpu, wasm, webgpu)",
+    run: async (a) => (await import("./vocos_bench.ts")).run(a),
+  },
   whisperspeech: {
     describe: "T2S tokens/s, S2A frames/s, Vocos RTF, end to end, batch 1/4/16, real sizes, per provider",
     run: async (a) => (await import("./whisperspeech_bench.ts")).run(a),

@@ -131,17 +131,20 @@ export async function loadConverted(
   const ref = parseModelRef(refText);
   if (ref.kind === "path" && await exists(`${ref.path}/${DESCRIPTOR}`)) return openConverted(ref.path);
   // A demo model is a checkpoint in the original format made from a seed; it then goes the same way as a file.
-  const bytes = ref.kind === "demo" ? demoCheckpoint(ref.name) : await Deno.readFile(await fetchSource(refText, defaultFile, options));
+  const sourcePath = ref.kind === "demo" ? undefined : await fetchSource(refText, defaultFile, options);
+  const bytes = ref.kind === "demo" ? demoCheckpoint(ref.name) : await Deno.readFile(sourcePath!);
   const sha = await sha256Hex(bytes);
   const env = options.env ?? ((k: string) => Deno.env.get(k));
   const cache = options.cacheDir ?? defaultCacheDir(env);
   const label = refLabel(ref);
   const ck = loadCheckpoint(bytes, label);
   const converter = converterFor(ck, label);
-  const dir = `${cache}/converted/${sha.slice(0, 16)}-${converter.id.replace("@", "-v")}-bw${convert.bandwidth}`;
+  const configYaml = converter.kind === "vocos" ? await companionText(ref, sourcePath, "config.yaml", options) : undefined;
+  const cfgKey = configYaml ? `-cfg${(await sha256Hex(new TextEncoder().encode(configYaml))).slice(0, 8)}` : "";
+  const dir = `${cache}/converted/${sha.slice(0, 16)}-${converter.id.replace("@", "-v")}-bw${convert.bandwidth}${cfgKey}`;
   if (await exists(`${dir}/${DESCRIPTOR}`)) return openConverted(dir);
   options.log?.(`converting ${label} (${converter.kind}) to ONNX…`);
-  const { files, descriptor } = converter.convert(ck, { ...convert, sourceSha256: sha, label, randomWeights: ref.kind === "demo" || undefined });
+  const { files, descriptor } = converter.convert(ck, { ...convert, sourceSha256: sha, label, configYaml, randomWeights: ref.kind === "demo" || undefined });
   const tmp = `${dir}.tmp.${Deno.pid}`;
   await Deno.mkdir(tmp, { recursive: true });
   for (const [name, data] of Object.entries(files)) await Deno.writeFile(`${tmp}/${name}`, data);
@@ -154,6 +157,21 @@ export async function loadConverted(
     if (!(await exists(`${dir}/${DESCRIPTOR}`))) throw e;
   }
   return openConverted(dir);
+}
+
+/** A small file shipped beside the checkpoint (same folder, repo revision or URL folder), or undefined. */
+async function companionText(ref: ModelRef, sourcePath: string | undefined, name: string, options: StoreOptions): Promise<string | undefined> {
+  let refText: string;
+  if (ref.kind === "path") refText = `${sourcePath!.replace(/[^/]*$/, "") || "./"}${name}`;
+  else if (ref.kind === "hub") refText = `hf://${ref.repo}@${ref.revision}/${(ref.file ?? "").replace(/[^/]*$/, "")}${name}`;
+  else if (ref.kind === "url") refText = ref.url.replace(/[^/]*$/, name);
+  else return undefined; // demo models have no companions
+  try {
+    return await Deno.readTextFile(await fetchSource(refText, name, { ...options, onProgress: undefined }));
+  } catch (e) {
+    options.log?.(`${refLabel(ref)}: no ${name} beside it (${(e as Error).message}); using defaults`);
+    return undefined;
+  }
 }
 
 export async function openConverted(dir: string): Promise<ConvertedModel> {

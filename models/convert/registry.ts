@@ -13,6 +13,8 @@ export interface ConvertOptions {
   sourceSha256: string;
   label: string;
   randomWeights?: boolean;
+  /** A companion config.yaml found next to the checkpoint (Vocos keeps its hop there). */
+  configYaml?: string;
 }
 
 export interface Converter {

@@ -7,7 +7,15 @@ import { readVocos } from "./weights.ts";
 
 export const VOCOS_CONVERTER = "vocos@1";
 
-export function convertVocos(ck: Checkpoint, o: { sourceSha256: string; label: string; randomWeights?: boolean; configYaml?: string }) {
+export interface VocosConvertOptions {
+  sourceSha256: string;
+  label: string;
+  randomWeights?: boolean;
+  /** The config.yaml shipped next to pytorch_model.bin; without it the hop is taken as n_fft / 4. */
+  configYaml?: string;
+}
+
+export function convertVocos(ck: Checkpoint, o: VocosConvertOptions) {
   const w = readVocos(ck, o.label, o.configYaml);
   const descriptor: ModelDescriptor = {
     kind: "vocos",
@@ -16,8 +24,20 @@ export function convertVocos(ck: Checkpoint, o: { sourceSha256: string; label: s
     source_sha256: o.sourceSha256,
     source: o.label,
     graphs: { vocos: VOCOS.file },
-    config: { sample_rate: 24000, hop: w.hop, n_fft: w.nFft, dim: w.dim, layers: w.blocks.length, bandwidths: w.norm.scale.shape[0] },
+    config: {
+      sample_rate: 24000,
+      hop: w.hop,
+      hop_source: w.hopSource,
+      n_fft: w.nFft,
+      dim: w.dim,
+      intermediate: w.intermediate,
+      layers: w.blocks.length,
+      input_channels: w.embed.weight.shape[1],
+      codebooks: w.codebooks.shape[0] / w.bins,
+      /** AdaLayerNorm rows = valid bandwidth_id values (1 for a plain LayerNorm model). */
+      bandwidths: w.norm.scale.shape[0],
+    },
     random_weights: o.randomWeights,
   };
-  return { files: { [VOCOS.file]: buildVocos(w) }, descriptor };
+  return { files: { [VOCOS.file]: buildVocos(w) } as Record<string, Uint8Array>, descriptor };
 }

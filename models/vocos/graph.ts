@@ -11,11 +11,11 @@ export function istftBases(nFft: number, window: Float32Array) {
   const bins = nFft / 2 + 1;
   const c = new Float32Array(bins * nFft), s = new Float32Array(bins * nFft);
   for (let k = 0; k < bins; k++) {
-    const w = k === 0 || k === nFft / 2 ? 1 : 2;
+    const edge = k === 0 || k === nFft / 2, w = edge ? 1 : 2; // DC and Nyquist appear once in the full spectrum
     for (let n = 0; n < nFft; n++) {
       const a = (2 * Math.PI * ((k * n) % nFft)) / nFft;
       c[k * nFft + n] = (w * Math.cos(a) * window[n]) / nFft;
-      s[k * nFft + n] = (-w * Math.sin(a) * window[n]) / nFft;
+      s[k * nFft + n] = edge ? 0 : (-w * Math.sin(a) * window[n]) / nFft;
     }
   }
   return { c, s, bins };
@@ -86,7 +86,8 @@ export function buildVocos(w: VocosWeights): Uint8Array {
   };
   const windowSquared = w.window.map((v) => v * v);
   const wsq = g.initializer("window_sq", windowSquared, [1, 1, w.nFft]);
-  const envelope = overlapAdd(g.op("Expand", [wsq, g.op("Shape", [frames])]));
+  // One row [1,T,n_fft] is enough: the envelope only depends on T and broadcasts over the batch.
+  const envelope = overlapAdd(g.op("Expand", [wsq, g.op("Shape", [frames], { start: 1 })]));
   const pad = (w.nFft - w.hop) / 2;
   const trim = (y: Value) => g.op("Slice", [y, g.ints([pad]), g.ints([-pad]), g.ints([1])]);
   const audio = g.op("Div", [trim(overlapAdd(frames)), trim(envelope)]);

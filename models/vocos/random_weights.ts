@@ -12,8 +12,17 @@ export interface VocosSize {
 
 export const REAL_VOCOS: VocosSize = { dim: 384, intermediate: 1152, layers: 8 };
 export const MICRO_VOCOS: VocosSize = { dim: 16, intermediate: 32, layers: 2 };
+/** Between the two, for parity tests that want more than one row of everything. */
+export const MID_VOCOS: VocosSize = { dim: 64, intermediate: 192, layers: 3 };
 
-export function randomVocosStateDict(size: VocosSize, seed: number, options: { fp16?: boolean; nFft?: number } = {}): Record<string, TensorSpec> {
+export interface VocosRandomOptions {
+  fp16?: boolean;
+  nFft?: number;
+  /** "encodec": the 16 books as EnCodec's quantizer holds them instead of vocos' stacked Parameter. */
+  codebooks?: "stacked" | "encodec";
+}
+
+export function randomVocosStateDict(size: VocosSize, seed: number, options: VocosRandomOptions = {}): Record<string, TensorSpec> {
   const rnd = seededRandom(seed), nFft = options.nFft ?? 1280, C = 128, D = size.dim;
   const out: Record<string, TensorSpec> = {};
   const put = (name: string, shape: number[], scale: number, offset = 0) => {
@@ -21,7 +30,9 @@ export function randomVocosStateDict(size: VocosSize, seed: number, options: { f
     const v = Float32Array.from({ length: n }, () => offset + rnd() * scale);
     out[name] = options.fp16 ? f16(shape, v) : f32(shape, v);
   };
-  put("feature_extractor.codebook_weights", [16 * 1024, C], 1);
+  if (options.codebooks === "encodec") {
+    for (let q = 0; q < 16; q++) put(`feature_extractor.encodec.quantizer.vq.layers.${q}._codebook.embed`, [1024, C], 1);
+  } else put("feature_extractor.codebook_weights", [16 * 1024, C], 1);
   put("backbone.embed.weight", [D, C, 7], 1 / Math.sqrt(C * 7));
   put("backbone.embed.bias", [D], 0.1);
   put("backbone.norm.scale.weight", [4, D], 0.3, 1);

@@ -73,14 +73,21 @@ export function vocosReference(w: VocosWeights, codes: number[][], bandwidthId: 
   const head = dense(x, w.head.weight.data, w.head.bias.data, w.nFft + 2);
   const bins = w.nFft / 2 + 1, N = w.nFft, hop = w.hop;
   const outLen = (T - 1) * hop + N, y = new Float64Array(outLen), env = new Float64Array(outLen);
+  // cos/sin of 2πm/N by table: the same direct sum, without a trig call per term.
+  const cos = Float64Array.from({ length: N }, (_, m) => Math.cos((2 * Math.PI * m) / N));
+  const sin = Float64Array.from({ length: N }, (_, m) => Math.sin((2 * Math.PI * m) / N));
+  const re = new Float64Array(bins), im = new Float64Array(bins);
   for (let t = 0; t < T; t++) {
+    for (let k = 0; k < bins; k++) {
+      const mag = Math.min(Math.exp(head[k][t]), 100), p = head[bins + k][t];
+      re[k] = mag * Math.cos(p);
+      im[k] = k === 0 || k === N / 2 ? 0 : mag * Math.sin(p); // irfft drops these imaginary parts
+    }
     for (let n = 0; n < N; n++) {
       let acc = 0;
       for (let k = 0; k < bins; k++) {
-        const mag = Math.min(Math.exp(head[k][t]), 100), p = head[bins + k][t];
-        const a = (2 * Math.PI * k * n) / N;
-        const re = mag * Math.cos(p), im = k === 0 || k === N / 2 ? 0 : mag * Math.sin(p);
-        acc += (k === 0 || k === N / 2 ? 1 : 2) * (re * Math.cos(a) - im * Math.sin(a));
+        const m = (k * n) % N;
+        acc += (k === 0 || k === N / 2 ? 1 : 2) * (re[k] * cos[m] - im[k] * sin[m]);
       }
       y[t * hop + n] += (acc / N) * w.window[n];
       env[t * hop + n] += w.window[n] ** 2;
