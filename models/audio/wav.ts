@@ -1,6 +1,10 @@
 // WAV in and out through the maintained `wavefile` package: PCM 8/16/24/32-bit and 32/64-bit float, any rate,
 // mono or multi-channel (mixed down to mono by averaging, as EnCodec's convert_audio does).
-import wavefile from "wavefile";
+import * as wavefileModule from "wavefile";
+
+// Deno loads wavefile's CommonJS build (a default export), bundlers its ES build (a named export).
+// deno-lint-ignore no-explicit-any
+const WaveFile: typeof wavefileModule.WaveFile = (wavefileModule as any).WaveFile ?? (wavefileModule as any).default.WaveFile;
 import { InputError } from "../../core/errors.ts";
 
 export interface Audio {
@@ -9,7 +13,7 @@ export interface Audio {
 }
 
 export function readWav(bytes: Uint8Array, label: string): Audio {
-  const wav = new wavefile.WaveFile();
+  const wav = new WaveFile();
   try {
     wav.fromBuffer(bytes);
   } catch (e) {
@@ -42,7 +46,7 @@ export function readWav(bytes: Uint8Array, label: string): Audio {
 
 /** 32-bit float mono WAV (no clipping, no quantisation: what the pipeline encodes). */
 export function writeWav(samples: Float32Array, sampleRate: number): Uint8Array {
-  const wav = new wavefile.WaveFile();
+  const wav = new WaveFile();
   wav.fromScratch(1, sampleRate, "32f", samples);
   return wav.toBuffer();
 }

@@ -76,7 +76,12 @@ const layerSplit = (depth: number) => {
   return { enc, dec: depth * 2 - enc };
 };
 
-export function randomT2sCheckpoint(size: WhisperSpeechSize, seed: number, options: { fp16?: boolean } = {}): Uint8Array {
+/**
+ * `endBias` (demo models) raises the end token's logit at every position (its embedding row and the
+ * unembedding bias share a direction), so sampled rows end after a few seconds as real speech does, instead of
+ * running to the 30 s limit as random weights otherwise do.
+ */
+export function randomT2sCheckpoint(size: WhisperSpeechSize, seed: number, options: { fp16?: boolean; endBias?: number } = {}): Uint8Array {
   const d = size.heads * 64, sw = 64;
   const m = new Maker(seed, !!options.fp16);
   const { enc, dec } = layerSplit(size.depth);
@@ -90,6 +95,18 @@ export function randomT2sCheckpoint(size: WhisperSpeechSize, seed: number, optio
   m.linear("embeddings.embedding.emb_to_hidden", d, sw);
   m.linear("embeddings.embedding.hidden_to_emb", sw, d);
   m.rand("embeddings.embedding.special.weight", [1, d], 0.5);
+  if (options.endBias) {
+    // A shared direction u: the unembedding bias points along it and the end token's row is endBias * u, so
+    // every position gets a similar push towards ending.
+    const b = m.out["embeddings.embedding.hidden_to_emb.bias"].values as Float32Array;
+    const row = m.out["embeddings.embedding.main.weight"].values as Float32Array;
+    const u = Float32Array.from({ length: sw }, () => m.rnd());
+    const norm = Math.hypot(...u);
+    for (let i = 0; i < sw; i++) {
+      b[i] = (3 * u[i]) / norm;
+      row[512 * sw + i] = (options.endBias * u[i]) / norm;
+    }
+  }
   m.t("embeddings.positional_embedding", [750, d], sinusoids(750, d));
   for (let i = 0; i < dec; i++) m.block(`decoder.layers.${i}`, d, true, false);
   m.ln("decoder.ln_post", d);
