@@ -106,3 +106,69 @@ Deno.test("t2s greedy tokens: KV-cache graphs = naive reference; batch of ragged
   const s2 = await generateT2S(small, items.slice(2), { temperature: 0.7, batchSize: 1 });
   assert.deepEqual(s2.map((r) => Array.from(r as Int32Array)), s1.slice(2).map((r) => Array.from(r as Int32Array)));
 });
+
+Deno.test("fp16 storages (T2S and S2A) convert; the graphs match the reference on the widened weights", async () => {
+  const { readS2aSpec } = await import("../../models/whisperspeech/checkpoint_spec.ts");
+  const { convertS2a } = await import("../../models/whisperspeech/converters.ts");
+  const { randomS2aCheckpoint } = await import("../../models/whisperspeech/random_checkpoints.ts");
+  const { s2aEncode, s2aLogits } = await import("../../models/whisperspeech/naive_reference.ts");
+  const { speakerVector } = await import("../../models/whisperspeech/speakers.ts");
+  const rt = await loadOrt("cpu");
+  const t = loadCheckpoint(randomT2sCheckpoint(PRESETS.micro, 31, { fp16: true }), "t2s-fp16.model");
+  assert.equal([...t.tensors.values()][0].dtype, "float16");
+  const tSpec = readT2sSpec(t, "t2s-fp16.model");
+  const tFiles = convertT2s(t, { sourceSha256: "x", label: "t2s-fp16.model" }).files;
+  const enc = await (await rt.createSession(tFiles[T2S_ENCODER.file])).run({
+    text_tokens: new rt.Tensor("int64", BigInt64Array.from(textSlots("Cześć!"), BigInt), [1, 550]),
+    language_ids: new rt.Tensor("int64", new BigInt64Array(550).fill(10n), [1, 550]),
+  });
+  const feeds: Record<string, unknown> = {
+    input_ids: new rt.Tensor("int64", BigInt64Array.from([512n]), [1, 1]),
+    position_ids: new rt.Tensor("int64", BigInt64Array.from([0n]), [1, 1]),
+    cps_bin: new rt.Tensor("int64", BigInt64Array.from([24n]), [1]),
+    attention_mask: new rt.Tensor("float32", Float32Array.from([1]), [1, 1]),
+  };
+  for (let i = 0; i < tSpec.dims.numDecoderLayers; i++) {
+    feeds[T2S_DECODER.crossKey(i)] = enc[T2S_ENCODER.crossKey(i)];
+    feeds[T2S_DECODER.crossValue(i)] = enc[T2S_ENCODER.crossValue(i)];
+    feeds[T2S_DECODER.pastKey(i)] = new rt.Tensor("float32", new Float32Array(0), [1, 2, 0, 64]);
+    feeds[T2S_DECODER.pastValue(i)] = new rt.Tensor("float32", new Float32Array(0), [1, 2, 0, 64]);
+  }
+  // deno-lint-ignore no-explicit-any
+  const logits = (await (await rt.createSession(tFiles[T2S_DECODER.file])).run(feeds as any)).logits.data as Float32Array;
+  assert.ok(maxDiff(logits, t2sLogits(tSpec, t2sEncode(tSpec, textSlots("Cześć!"), 10), [512], 24).data) < 1e-4);
+  const s = loadCheckpoint(randomS2aCheckpoint(PRESETS.micro, 32, { fp16: true }), "s2a-fp16.model");
+  const sSpec = readS2aSpec(s, "s2a-fp16.model");
+  const sFiles = convertS2a(s, { sourceSha256: "x", label: "s2a-fp16.model" }).files;
+  const stoks = new Int32Array(750).fill(512);
+  stoks.set([3, 9, 27], 1);
+  const sEnc = await (await rt.createSession(sFiles["s2a_encoder.onnx"])).run({
+    semantic_tokens: new rt.Tensor("int64", BigInt64Array.from(stoks, BigInt), [1, 750]),
+    speaker_embedding: new rt.Tensor("float32", speakerVector(undefined), [1, 192]),
+  });
+  const sFeeds: Record<string, unknown> = {
+    input_ids: new rt.Tensor("int64", new BigInt64Array(4).fill(1025n), [1, 4, 1]),
+    position_ids: new rt.Tensor("int64", new BigInt64Array(1), [1, 1]),
+    attention_mask: new rt.Tensor("float32", Float32Array.from([1]), [1, 1]),
+  };
+  for (let i = 0; i < sSpec.dims.numDecoderLayers; i++) {
+    sFeeds[`encoder_kv.${i}.key`] = sEnc[`encoder_kv.${i}.key`];
+    sFeeds[`encoder_kv.${i}.value`] = sEnc[`encoder_kv.${i}.value`];
+    sFeeds[`past_key_values.${i}.key`] = new rt.Tensor("float32", new Float32Array(0), [1, 2, 0, 64]);
+    sFeeds[`past_key_values.${i}.value`] = new rt.Tensor("float32", new Float32Array(0), [1, 2, 0, 64]);
+  }
+  // deno-lint-ignore no-explicit-any
+  const sLogits = (await (await rt.createSession(sFiles["s2a_decoder.onnx"])).run(sFeeds as any)).logits.data as Float32Array;
+  const ref = s2aLogits(sSpec, s2aEncode(sSpec, stoks, speakerVector(undefined)), [[1025], [1025], [1025], [1025]]);
+  assert.ok(maxDiff(sLogits, ref.flatMap((q) => Array.from(q[0]))) < 1e-4);
+});
+
+Deno.test("a checkpoint that is not WhisperSpeech, or an unsupported S2A variant, gets one clear error", async () => {
+  const { stateDict, torchSave, f32 } = await import("../../models/checkpoint/writer.ts");
+  const { ModelError } = await import("../../core/errors.ts");
+  const { readS2aSpec } = await import("../../models/whisperspeech/checkpoint_spec.ts");
+  const notWs = loadCheckpoint(torchSave({ config: {}, state_dict: stateDict({ "x.weight": f32([1], [1]) }) }), "odd.model");
+  assert.throws(() => readT2sSpec(notWs, "odd.model"), (e) => e instanceof ModelError && /odd\.model: not a WhisperSpeech model file/.test(e.message));
+  const old = loadCheckpoint(torchSave({ config: { depth: 1 }, tunables: {}, state_dict: stateDict({ "embds.embeddings.0.main.weight": f32([1, 1], [1]) }) }), "s2a-old.model");
+  assert.throws(() => readS2aSpec(old, "s2a-old.model"), (e) => e instanceof ModelError && /without RoPE/.test(e.message));
+});
