@@ -5,7 +5,7 @@
 import type { InferenceSession, Tensor } from "onnxruntime-common";
 import type { OrtRuntime } from "../onnx/runtime.ts";
 import { S2A_DECODER, S2A_ENCODER, type WhisperSpeechDims } from "./contract.ts";
-import { crossKvFrom, KvBatch } from "./kv_batch.ts";
+import { crossKvFrom, decoderNames, KvBatch, kvShape } from "./kv_batch.ts";
 import { type SamplingOptions, sampleToken, stepNoise } from "./sampling.ts";
 import { SPEAKER_DIM } from "./speakers.ts";
 
@@ -60,16 +60,7 @@ export async function generateS2A(
     else if (it.speaker.length !== SPEAKER_DIM) results[i] = new Error(`speaker embedding has ${it.speaker.length} values, not ${SPEAKER_DIM}`);
     else queue.push(i);
   });
-  const kv = new KvBatch<S2aRow>(rt, { layers: dims.numDecoderLayers, heads: dims.numHeads, headDim: dims.headDim, encoderLen: dims.encoderLen }, {
-    ...S2A_DECODER.inputs,
-    logits: S2A_DECODER.logits,
-    crossKey: S2A_DECODER.crossKey,
-    crossValue: S2A_DECODER.crossValue,
-    pastKey: S2A_DECODER.pastKey,
-    pastValue: S2A_DECODER.pastValue,
-    presentKey: S2A_DECODER.presentKey,
-    presentValue: S2A_DECODER.presentValue,
-  });
+  const kv = new KvBatch<S2aRow>(rt, kvShape(dims), decoderNames(S2A_DECODER));
   let next = 0;
   const admit = async (finished: Set<S2aRow>) => {
     const room = Math.max(0, options.batchSize - (kv.size - finished.size));

@@ -5,7 +5,7 @@
 import type { InferenceSession, Tensor } from "onnxruntime-common";
 import type { OrtRuntime } from "../onnx/runtime.ts";
 import { T2S_DECODER, T2S_ENCODER, type WhisperSpeechDims } from "./contract.ts";
-import { crossKvFrom, KvBatch } from "./kv_batch.ts";
+import { crossKvFrom, decoderNames, KvBatch, kvShape } from "./kv_batch.ts";
 import { type SamplingOptions, sampleToken, stepNoise } from "./sampling.ts";
 import { TEXT_SLOTS } from "./text.ts";
 
@@ -43,16 +43,7 @@ export async function generateT2S(
   const start = dims.startToken, eos = dims.eosToken, vocab = dims.vocab;
   const maxTokens = dims.maxPositions - 1;
   const results: (Int32Array | Error)[] = new Array(items.length);
-  const kv = new KvBatch<T2sRow>(rt, { layers: dims.numDecoderLayers, heads: dims.numHeads, headDim: dims.headDim, encoderLen: dims.encoderLen }, {
-    ...T2S_DECODER.inputs,
-    logits: T2S_DECODER.logits,
-    crossKey: T2S_DECODER.crossKey,
-    crossValue: T2S_DECODER.crossValue,
-    pastKey: T2S_DECODER.pastKey,
-    pastValue: T2S_DECODER.pastValue,
-    presentKey: T2S_DECODER.presentKey,
-    presentValue: T2S_DECODER.presentValue,
-  });
+  const kv = new KvBatch<T2sRow>(rt, kvShape(dims), decoderNames(T2S_DECODER));
   let next = 0;
   const admit = async (finished: Set<T2sRow>) => {
     const room = Math.max(0, options.batchSize - (kv.size - finished.size));

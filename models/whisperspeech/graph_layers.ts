@@ -8,17 +8,23 @@ export interface RopeAt {
   sin: Value;
 }
 
-/** Encoder block over the whole sequence; `mask` additive [S,S] or "" (full attention). */
-export function encoderLayer(b: BlockBuilder, x: Value, prefix: string, sqrtQk: number, mask: Value | "", rope?: RopeAt): Value {
-  const g = b.g;
+/** Pre-LN self-attention inputs of a block: q, k (scaled by sqrt(qk_scale), rotated when RoPE) and v. */
+function selfQkv(b: BlockBuilder, x: Value, prefix: string, sqrtQk: number, rope?: RopeAt) {
   const ln = b.layerNorm(x, `${prefix}.attn_ln`);
   let q = b.splitHeads(b.linear(ln, `${prefix}.attn.query`, sqrtQk));
   let k = b.splitHeads(b.linear(ln, `${prefix}.attn.key`, sqrtQk, false));
   const v = b.splitHeads(b.linear(ln, `${prefix}.attn.value`));
   if (rope) {
-    q = rotate(g, q, rope);
-    k = rotate(g, k, rope);
+    q = rotate(b.g, q, rope);
+    k = rotate(b.g, k, rope);
   }
+  return { q, k, v };
+}
+
+/** Encoder block over the whole sequence; `mask` additive [S,S] or "" (full attention). */
+export function encoderLayer(b: BlockBuilder, x: Value, prefix: string, sqrtQk: number, mask: Value | "", rope?: RopeAt): Value {
+  const g = b.g;
+  const { q, k, v } = selfQkv(b, x, prefix, sqrtQk, rope);
   const attn = b.linear(b.mergeHeads(b.attend(q, k, v, mask)), `${prefix}.attn.out`);
   const h = g.op("Add", [x, attn]);
   return g.op("Add", [h, b.mlp(h, prefix)]);
@@ -43,14 +49,7 @@ export function decoderLayer(
   crossRope?: RopeAt,
 ) {
   const g = b.g;
-  const ln = b.layerNorm(x, `${prefix}.attn_ln`);
-  let q = b.splitHeads(b.linear(ln, `${prefix}.attn.query`, sqrtQk));
-  let k = b.splitHeads(b.linear(ln, `${prefix}.attn.key`, sqrtQk, false));
-  const v = b.splitHeads(b.linear(ln, `${prefix}.attn.value`));
-  if (rope) {
-    q = rotate(g, q, rope);
-    k = rotate(g, k, rope);
-  }
+  const { q, k, v } = selfQkv(b, x, prefix, sqrtQk, rope);
   const presentK = g.op("Concat", [io.pastK, k], { axis: 2 });
   const presentV = g.op("Concat", [io.pastV, v], { axis: 2 });
   const attn = b.linear(b.mergeHeads(b.attend(q, presentK, presentV, io.mask)), `${prefix}.attn.out`);

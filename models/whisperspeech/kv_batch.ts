@@ -26,6 +26,20 @@ export interface KvShape {
   encoderLen: number;
 }
 
+/** The names KvBatch needs, from a decoder contract (T2S_DECODER or S2A_DECODER of contract.ts). */
+export function decoderNames(c: { inputs: { positionIds: string; attentionMask: string } } & Omit<DecoderNames, "positionIds" | "attentionMask">): DecoderNames {
+  const { positionIds, attentionMask } = c.inputs;
+  return { positionIds, attentionMask, logits: c.logits, crossKey: c.crossKey, crossValue: c.crossValue, pastKey: c.pastKey, pastValue: c.pastValue, presentKey: c.presentKey, presentValue: c.presentValue };
+}
+
+/** Cache sizes of a decoder, from its dims. */
+export const kvShape = (d: { numDecoderLayers: number; numHeads: number; headDim: number; encoderLen: number }): KvShape => ({
+  layers: d.numDecoderLayers,
+  heads: d.numHeads,
+  headDim: d.headDim,
+  encoderLen: d.encoderLen,
+});
+
 interface Row<T> {
   state: T;
   /** First cache slot that belongs to this row. */

@@ -2,6 +2,7 @@
 // sequences, no KV cache, no folded constants, loops written straight from upstream's modules. Used only to
 // prove the ONNX graphs right (tests); far too slow for real use.
 import type { S2aSpec, T2sSpec, Weights } from "./checkpoint_spec.ts";
+import { erf } from "../math/erf.ts";
 
 type Mat = { data: Float32Array; rows: number; cols: number };
 
@@ -34,13 +35,6 @@ function layerNorm(x: Mat, w: Weights, name: string): Mat {
   return { data: y, rows: x.rows, cols: x.cols };
 }
 
-/** erf with fractional error < 1.2e-7 (the erfc Chebyshev fit of Numerical Recipes). */
-function erf(x: number): number {
-  const z = Math.abs(x), t = 1 / (1 + 0.5 * z);
-  const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 +
-    t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
-  return x >= 0 ? 1 - r : r - 1;
-}
 
 const gelu = (x: Mat): Mat => ({ ...x, data: x.data.map((v) => 0.5 * v * (1 + erf(v / Math.SQRT2))) });
 const add = (a: Mat, b: Mat): Mat => ({ ...a, data: a.data.map((v, i) => v + b.data[i]) });
