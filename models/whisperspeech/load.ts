@@ -18,7 +18,7 @@ function dimsOf(model: ConvertedGraphs, kind: "t2s" | "s2a", where: string): Whi
 }
 
 /** Decoder sessions keep the KV cache where the provider computes it (GPU buffers on WebGPU). */
-async function decoderSession(rt: OrtRuntime, bytes: Uint8Array, layers: number) {
+function decoderSession(rt: OrtRuntime, bytes: Uint8Array, layers: number) {
   if (rt.provider !== "webgpu") return rt.createSession(bytes);
   const where: Record<string, "gpu-buffer"> = {};
   for (let i = 0; i < layers; i++) where[T2S_DECODER.presentKey(i)] = where[T2S_DECODER.presentValue(i)] = "gpu-buffer";
