@@ -73,6 +73,15 @@ function bool(o: Record<string, unknown>, key: string, fallback: boolean): boole
   return v === undefined || v === null ? fallback : Boolean(v);
 }
 
+/** The graphs, the rotary tables and the loop's contract assume 64-wide heads (every released model). */
+function checkHeadWidth(headWidth: number, label: string) {
+  if (headWidth !== 64) throw new ModelError(`${label}: config.head_width = ${headWidth} is not supported (expected 64)`);
+}
+
+function rows(w: Weights, name: string): number {
+  return w.get(name).shape[0];
+}
+
 export function whisperSpeechKind(ck: Checkpoint): "t2s" | "s2a" | undefined {
   if (!ck.meta.config || !ck.meta.tunables) return undefined;
   const names = [...ck.tensors.keys()];
@@ -94,8 +103,14 @@ export function readT2sSpec(ck: Checkpoint, label: string): T2sSpec {
   const queryMult = num(tunables, "query_mult", 1, label), outputMult = num(tunables, "output_mult", 0.35, label);
   const start = stoksCodes + num(tunables, "padding_token_offset", -1, label);
   const weights = weightsOf(ck, label);
+  checkHeadWidth(headWidth, label);
   const ttoksLen = num(config, "ttoks_len", 200, label), stoksLen = num(config, "stoks_len", 1500, label);
-  if (weights.get("embeddings.positional_embedding").shape[0] !== stoksLen) throw new ModelError(`${label}: positional table does not match stoks_len ${stoksLen}`);
+  if (rows(weights, "embeddings.positional_embedding") !== stoksLen) throw new ModelError(`${label}: positional table does not match stoks_len ${stoksLen}`);
+  if (rows(weights, "encoder.positional_embedding") !== ttoksLen) throw new ModelError(`${label}: encoder positional table does not match ttoks_len ${ttoksLen}`);
+  // The loop computes cps_bin = min(31, trunc(cps/20*32)) (contract.ts), so the table must have 32 rows.
+  if (bool(tunables, "cps_input", true) && rows(weights, "cps_embeddings.weight") !== 32) {
+    throw new ModelError(`${label}: tunables.cps_bins = ${rows(weights, "cps_embeddings.weight")} is not supported (expected 32)`);
+  }
   const langs = weights.get("lang_embeddings.weight").shape[0];
   return {
     kind: "t2s",
@@ -139,6 +154,14 @@ export function readS2aSpec(ck: Checkpoint, label: string): S2aSpec {
   const stoksLen = num(config, "stoks_len", 750, label);
   if (stoksLen !== 750) throw new ModelError(`${label}: stoks_len ${stoksLen} (50 Hz semantic tokens) is not supported; expected 750`);
   const queryMult = num(tunables, "query_mult", 0.3, label), outputMult = num(tunables, "output_mult", 5.6, label);
+  const weights = weightsOf(ck, label);
+  checkHeadWidth(headWidth, label);
+  // The loop pads semantic tokens with 512 and feeds 192-d speaker vectors (contract.ts).
+  if (rows(weights, "semantic_embedding.weight") !== 513) {
+    throw new ModelError(`${label}: config.stoks_codes = ${rows(weights, "semantic_embedding.weight")} is not supported (expected 513: 512 codes + padding)`);
+  }
+  const spk = weights.has("spk_to_hidden.weight") ? weights.get("spk_to_hidden.weight").shape[1] : width;
+  if (spk !== 192) throw new ModelError(`${label}: speaker width ${spk} (config.spk_width) is not supported (expected 192)`);
   return {
     kind: "s2a",
     dims: {
@@ -159,6 +182,6 @@ export function readS2aSpec(ck: Checkpoint, label: string): S2aSpec {
     sqrtQkScale: Math.sqrt(queryMult * 8 / Math.sqrt(headWidth)),
     logitScale: outputMult / (width / (3 * headWidth)),
     causalEncoder: bool(tunables, "causal_encoder", false),
-    weights: weightsOf(ck, label),
+    weights,
   };
 }

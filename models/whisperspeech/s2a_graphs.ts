@@ -6,14 +6,28 @@
 import { GraphBuilder, type Value } from "../onnx/graph_builder.ts";
 import type { S2aSpec } from "./checkpoint_spec.ts";
 import { S2A_DECODER, S2A_ENCODER } from "./contract.ts";
-import { BlockBuilder, maskFromAttention, projectedTable, ropeAt, ropeTables, unembedMatrix, causalMask } from "./graph_common.ts";
-import { crossKv, decoderLayer, encoderLayer } from "./graph_layers.ts";
+import { BlockBuilder, causalMask, maskFromAttention, projectedTable, ropeAt, ropeTables, unembedMatrix } from "./graph_common.ts";
+import { crossKv, decoderLayer, encoderLayer, type RopeAt } from "./graph_layers.ts";
 
-function ropeInputs(g: GraphBuilder, spec: S2aSpec, invFreq: string) {
-  const t = ropeTables(spec.weights, invFreq);
-  return {
-    cos: g.constant(t.cos, [t.positions, t.dim], "float32", "rope_cos"),
-    sin: g.constant(t.sin, [t.positions, t.dim], "float32", "rope_sin"),
+/**
+ * RoPE cos/sin at `positions` for the module whose buffer is `invFreq`. Upstream stores one inv_freq per
+ * attention module (all equal in released files), so equal buffers share one table pair and one Gather:
+ * a 2500x64 pair per module would add ~15 MB to the tiny decoder.
+ */
+function ropeSource(g: GraphBuilder, spec: S2aSpec) {
+  const tables = new Map<string, { cos: Value; sin: Value }>();
+  const gathered = new Map<string, RopeAt>();
+  return (invFreq: string, positions: Value, perRow: boolean): RopeAt => {
+    const key = spec.weights.has(invFreq) ? Array.from(spec.weights.get(invFreq).data).join() : "default";
+    let tab = tables.get(key);
+    if (!tab) {
+      const t = ropeTables(spec.weights, invFreq);
+      tab = { cos: g.constant(t.cos, [t.positions, t.dim], "float32", "rope_cos"), sin: g.constant(t.sin, [t.positions, t.dim], "float32", "rope_sin") };
+      tables.set(key, tab);
+    }
+    const at = `${key}|${positions}|${perRow}`;
+    if (!gathered.has(at)) gathered.set(at, ropeAt(g, tab, positions, perRow));
+    return gathered.get(at)!;
   };
 }
 
@@ -28,8 +42,9 @@ export function buildS2aEncoder(spec: S2aSpec): Uint8Array {
   let x: Value = g.op("Gather", [g.initializer("semantic_embedding", table.data, [table.rows, table.cols]), stoks], { axis: 0 });
   const positions = g.constant(Array.from({ length: L }, (_, i) => i), [L], "int64", "positions");
   const mask = spec.causalEncoder ? causalMask(g, L) : "";
+  const rope = ropeSource(g, spec);
   for (let i = 0; i < spec.encoderDepth; i++) {
-    const at = ropeAt(g, ropeInputs(g, spec, `encoder.${i}.attn.rotary.inv_freq`), positions, false);
+    const at = rope(`encoder.${i}.attn.rotary.inv_freq`, positions, false);
     x = encoderLayer(b, x, `encoder.${i}`, spec.sqrtQkScale, mask, at);
   }
   x = b.layerNorm(x, "ln_post");
@@ -41,7 +56,7 @@ export function buildS2aEncoder(spec: S2aSpec): Uint8Array {
   const kvDims = ["batch", dims.numHeads, L, dims.headDim];
   const keyPositions = g.constant(Array.from({ length: L }, (_, j) => 3 * j), [L], "int64", "key_positions");
   for (let i = 0; i < dims.numDecoderLayers; i++) {
-    const at = ropeAt(g, ropeInputs(g, spec, `decoder.layers.${i}.cross_attn.rotary.inv_freq`), keyPositions, false);
+    const at = rope(`decoder.layers.${i}.cross_attn.rotary.inv_freq`, keyPositions, false);
     const { k, v } = crossKv(b, xenc, `decoder.layers.${i}`, spec.sqrtQkScale, at);
     g.output(k, S2A_ENCODER.crossKey(i), "float32", kvDims);
     g.output(v, S2A_ENCODER.crossValue(i), "float32", kvDims);
@@ -70,9 +85,10 @@ export function buildS2aDecoder(spec: S2aSpec): Uint8Array {
     x = x ? g.op("Add", [x, e]) : e;
   }
   const mask = maskFromAttention(g, attention);
+  const rope = ropeSource(g, spec);
   for (let i = 0; i < dims.numDecoderLayers; i++) {
-    const selfAt = ropeAt(g, ropeInputs(g, spec, `decoder.layers.${i}.attn.rotary.inv_freq`), positions, true);
-    const crossAt = ropeAt(g, ropeInputs(g, spec, `decoder.layers.${i}.cross_attn.rotary.inv_freq`), positions, true);
+    const selfAt = rope(`decoder.layers.${i}.attn.rotary.inv_freq`, positions, true);
+    const crossAt = rope(`decoder.layers.${i}.cross_attn.rotary.inv_freq`, positions, true);
     const io = {
       pastK: g.input(S2A_DECODER.pastKey(i), "float32", ["batch", H, "past", hd]),
       pastV: g.input(S2A_DECODER.pastValue(i), "float32", ["batch", H, "past", hd]),
