@@ -3,6 +3,7 @@
 // second (T2S -> S2A -> Vocos -> EnCodec). Options: --providers=cpu,wasm,webgpu --batches=1,4,16
 // --t2s=small --s2a=tiny --tokens=50 (semantic tokens per item; 3x that many acoustic frames).
 import { loadOrt } from "../deno/ort_runtime.ts";
+import type { ModelDescriptor } from "../models/convert/descriptor.ts";
 import { loadCheckpoint } from "../models/checkpoint/load_checkpoint.ts";
 import { stateDict, torchSave } from "../models/checkpoint/writer.ts";
 import { EncodecCodec } from "../models/encodec/codec.ts";
@@ -13,13 +14,15 @@ import { convertVocos } from "../models/vocos/convert.ts";
 import { randomVocosStateDict, REAL_VOCOS } from "../models/vocos/random_weights.ts";
 import { Vocoder } from "../models/vocos/vocoder.ts";
 import { convertS2a, convertT2s } from "../models/whisperspeech/converters.ts";
-import { S2A_DECODER, S2A_ENCODER, T2S_DECODER, T2S_ENCODER, type WhisperSpeechDims } from "../models/whisperspeech/contract.ts";
+import type { WhisperSpeechDims } from "../models/whisperspeech/contract.ts";
 import { generateS2A } from "../models/whisperspeech/generate_s2a.ts";
 import { generateT2S } from "../models/whisperspeech/generate_t2s.ts";
+import { whisperSpeechSessions } from "../models/whisperspeech/load.ts";
 import { PRESETS, randomS2aCheckpoint, randomT2sCheckpoint } from "../models/whisperspeech/random_checkpoints.ts";
 import { speakerVector } from "../models/whisperspeech/speakers.ts";
 import { textSlots } from "../models/whisperspeech/text.ts";
 
+const converted = (c: { files: Record<string, Uint8Array>; descriptor: ModelDescriptor }) => ({ descriptor: c.descriptor, read: (f: string) => Promise.resolve(c.files[f]) });
 const opt = (args: string[], name: string, fallback: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 
 export async function run(args: string[]) {
@@ -37,18 +40,11 @@ export async function run(args: string[]) {
   const speaker = speakerVector(undefined);
   for (const p of providers) {
     const rt = await loadOrt(p);
-    const t2sModel = {
-      rt,
-      dims: { ...(t2s.descriptor.config as unknown as WhisperSpeechDims), maxPositions: tokens + 1 }, // fixed length: every item decodes `tokens` steps
-      encoder: await rt.createSession(t2s.files[T2S_ENCODER.file]),
-      decoder: await rt.createSession(t2s.files[T2S_DECODER.file]),
-    };
-    const s2aModel = {
-      rt,
-      dims: s2a.descriptor.config as unknown as WhisperSpeechDims,
-      encoder: await rt.createSession(s2a.files[S2A_ENCODER.file]),
-      decoder: await rt.createSession(s2a.files[S2A_DECODER.file]),
-    };
+    const t2sModel = await whisperSpeechSessions(rt, converted(t2s), {
+      ...(t2s.descriptor.config as unknown as WhisperSpeechDims),
+      maxPositions: tokens + 1, // fixed length: every item decodes `tokens` steps
+    });
+    const s2aModel = await whisperSpeechSessions(rt, converted(s2a), s2a.descriptor.config as unknown as WhisperSpeechDims);
     const vocoder = await Vocoder.create(rt, { descriptor: vocos.descriptor, read: (f) => Promise.resolve((vocos.files as Record<string, Uint8Array>)[f]) });
     const codec = await EncodecCodec.create(rt, { encoder: encodecGraph, codebooks: 2 });
     const rates: Record<number, { t2s: number; s2a: number; e2e: number }> = {};

@@ -35,7 +35,7 @@ export function createWorkerFactory(options: WorkerSetOptions): { factory: Worke
       host = new DeviceHost(n, options.logger);
       hosts.set(n, host);
     }
-    const handle = await host.worker(id, device, options.engineModule, spec);
+    const handle = host.worker(id, device, options.engineModule, spec);
     const description = await handle.description;
     options.logger.info(`worker ${id} on ${device} (process ${host.pid}): ${description}`);
     options.onStarted?.(id, description);
@@ -104,7 +104,7 @@ class DeviceHost {
     this.#stdin.write(encodeLine(m)).catch(() => {});
   }
 
-  async worker(id: number, device: string, engineModule: string, spec: Omit<EngineSpec, "workerId" | "device">) {
+  worker(id: number, device: string, engineModule: string, spec: Omit<EngineSpec, "workerId" | "device">) {
     this.#send({ op: "spawn", w: id });
     const listeners = new Set<(ev: MessageEvent) => void>();
     this.#listeners.set(id, (m) => listeners.forEach((l) => l({ data: m.data } as MessageEvent)));

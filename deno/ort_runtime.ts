@@ -62,5 +62,7 @@ function runtime(ort: any, provider: OrtRuntime["provider"], description: string
       const session = await ort.InferenceSession.create(model, { executionProviders: eps, graphOptimizationLevel: "all", ...options });
       return provider === "webgpu" ? holdWhileOpen(session) : session;
     },
+    // Set by onnxruntime-web once its WebGPU backend is up (after the first session).
+    gpuDevice: provider === "webgpu" ? () => ort.env.webgpu.device : undefined,
   };
 }

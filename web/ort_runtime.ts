@@ -23,6 +23,8 @@ export async function loadOrt(device: string, threads?: number): Promise<OrtRunt
     Tensor: ort.Tensor as unknown as OrtRuntime["Tensor"],
     createSession: (bytes, options = {}) =>
       ort.InferenceSession.create(bytes, { executionProviders: [provider], graphOptimizationLevel: "all", ...options }) as never,
+    // Set by onnxruntime-web once its WebGPU backend is up (after the first session).
+    gpuDevice: provider === "webgpu" ? () => ort.env.webgpu.device as never : undefined,
   });
   ort.env.wasm.numThreads = globalThis.crossOriginIsolated ? Math.max(1, Math.min(threads ?? 4, navigator.hardwareConcurrency ?? 1)) : 1;
   let reason = "";

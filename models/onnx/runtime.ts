@@ -12,6 +12,21 @@ export interface OrtRuntime {
   fp16: boolean;
   Tensor: typeof Tensor;
   createSession(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession>;
+  /** WebGPU only: the GPUDevice the sessions run on (for buffers that stay on the GPU between runs). */
+  gpuDevice?(): Promise<GpuDeviceLike>;
+}
+
+/** The parts of WebGPU's GPUDevice/GPUBuffer the models use (typed here: models/ sees no DOM types). */
+export interface GpuBufferLike {
+  destroy(): void;
+}
+export interface GpuDeviceLike {
+  createBuffer(d: { size: number; usage: number }): GpuBufferLike;
+  createCommandEncoder(): {
+    copyBufferToBuffer(src: GpuBufferLike, srcOffset: number, dst: GpuBufferLike, dstOffset: number, size: number): void;
+    finish(): unknown;
+  };
+  queue: { submit(buffers: unknown[]): void; writeBuffer(b: GpuBufferLike, offset: number, data: ArrayBufferLike, dataOffset: number, size: number): void };
 }
 
 export type OrtLoader = (device: string, log?: (message: string) => void) => Promise<OrtRuntime>;

@@ -39,16 +39,18 @@ export const T2S_DECODER = {
     inputIds: "input_ids", // [B,1] int64: previous token (512 at step 0)
     positionIds: "position_ids", // [B,1] int64: absolute position of this token (0..749)
     cpsBin: "cps_bin", // [B] int64: min(31, trunc(cps/20*32))
-    /** [B, P+1] float32: 1 = attend to that cache slot (the last slot is the current token), 0 = padding. */
+    /** [B, C+1] float32: 1 = attend to that cache slot (the last slot is the current token), 0 = padding or unused. */
     attentionMask: "attention_mask",
   },
   crossKey: T2S_ENCODER.crossKey,
   crossValue: T2S_ENCODER.crossValue,
-  pastKey: (i: number) => `past_key_values.${i}.key`, // [B,H,P,64]
+  /** [B,H,C,64]: the self-attention cache with C slots of capacity (the loop appends in place). */
+  pastKey: (i: number) => `past_key_values.${i}.key`,
   pastValue: (i: number) => `past_key_values.${i}.value`,
   logits: "logits", // [B,1,514], already scaled by output_mult/(D/192)
-  presentKey: (i: number) => `present.${i}.key`, // [B,H,P+1,64]
-  presentValue: (i: number) => `present.${i}.value`,
+  /** [B,H,1,64]: this token's K/V, for the loop to write into the cache slot after the row's last one. */
+  stepKey: (i: number) => `step_kv.${i}.key`,
+  stepValue: (i: number) => `step_kv.${i}.value`,
 } as const;
 
 export const S2A_ENCODER = {
@@ -63,15 +65,15 @@ export const S2A_DECODER = {
   inputs: {
     inputIds: "input_ids", // [B,4,1] int64: column p of the delay grid (1025 = not started)
     positionIds: "position_ids", // [B,1] int64: p
-    attentionMask: "attention_mask", // [B,P+1] float32, as in T2S
+    attentionMask: "attention_mask", // [B,C+1] float32, as in T2S
   },
   crossKey: S2A_ENCODER.crossKey,
   crossValue: S2A_ENCODER.crossValue,
   pastKey: T2S_DECODER.pastKey,
   pastValue: T2S_DECODER.pastValue,
   logits: "logits", // [B,4,1,1026], scaled
-  presentKey: T2S_DECODER.presentKey,
-  presentValue: T2S_DECODER.presentValue,
+  stepKey: T2S_DECODER.stepKey,
+  stepValue: T2S_DECODER.stepValue,
 } as const;
 
 export const VOCOS = {

@@ -7,8 +7,8 @@ import { S2A_DECODER, S2A_ENCODER, T2S_DECODER, T2S_ENCODER } from "./contract.t
 import { buildS2aDecoder, buildS2aEncoder } from "./s2a_graphs.ts";
 import { buildT2sDecoder, buildT2sEncoder } from "./t2s_graphs.ts";
 
-export const T2S_CONVERTER = "whisperspeech-t2s@1";
-export const S2A_CONVERTER = "whisperspeech-s2a@1";
+export const T2S_CONVERTER = "whisperspeech-t2s@2";
+export const S2A_CONVERTER = "whisperspeech-s2a@2";
 
 interface Options {
   sourceSha256: string;

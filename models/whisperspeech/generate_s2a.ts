@@ -5,7 +5,7 @@
 import type { InferenceSession, Tensor } from "onnxruntime-common";
 import type { OrtRuntime } from "../onnx/runtime.ts";
 import { S2A_DECODER, S2A_ENCODER, type WhisperSpeechDims } from "./contract.ts";
-import { crossKvFrom, decoderNames, KvBatch, kvShape } from "./kv_batch.ts";
+import { decoderNames, KvBatch, kvShape } from "./kv_batch.ts";
 import { type SamplingOptions, sampleToken, stepNoise } from "./sampling.ts";
 import { SPEAKER_DIM } from "./speakers.ts";
 
@@ -60,31 +60,33 @@ export async function generateS2A(
     else if (it.speaker.length !== SPEAKER_DIM) results[i] = new Error(`speaker embedding has ${it.speaker.length} values, not ${SPEAKER_DIM}`);
     else queue.push(i);
   });
-  const kv = new KvBatch<S2aRow>(rt, kvShape(dims), decoderNames(S2A_DECODER));
+  const kv = await KvBatch.create<S2aRow>(rt, kvShape(dims), decoderNames(S2A_DECODER));
   let next = 0;
   const admit = async (finished: Set<S2aRow>) => {
-    const room = Math.max(0, options.batchSize - (kv.size - finished.size));
+    const room = Math.max(0, options.batchSize - (kv.live - finished.size));
     const joining: S2aRow[] = [];
     while (joining.length < room && next < queue.length) {
       const at = queue[next++], n = 3 * items[at].stoks.length;
       joining.push({ at, n, grid: new Int32Array(q * n).fill(notStarted), position: 0, last: Math.min(n, dims.maxPositions - 1) - 2 });
     }
     if (!finished.size && !joining.length) return;
-    const cross = joining.length ? await encode(model, joining.map((r) => items[r.at])) : undefined;
-    await kv.reshape((r) => !finished.has(r), joining, cross);
+    // One encoder run per item, as in T2S.
+    await kv.update(finished, joining, (j, into) => encode(model, items[joining[j].at], into), next < queue.length);
   };
   try {
     await admit(new Set());
-    while (kv.size > 0) {
+    while (kv.live > 0) {
       const b = kv.size;
-      const ids = new BigInt64Array(b * q);
-      kv.rows.forEach((r, n) => {
+      const ids = new BigInt64Array(b * q).fill(BigInt(notStarted)); // holes: padding input
+      kv.slots.forEach((r, n) => {
+        if (!r) return;
         for (let c = 0; c < q; c++) ids[n * q + c] = BigInt(r.state.grid[c * r.state.n + r.state.position]);
       });
       const logits = await kv.step(model.decoder, { [S2A_DECODER.inputs.inputIds]: new rt.Tensor("int64", ids, [b, q, 1]) });
       options.onStep?.();
       const finished = new Set<S2aRow>();
-      kv.rows.forEach((r, n) => {
+      kv.slots.forEach((r, n) => {
+        if (!r) return;
         const row = r.state, item = items[row.at], p = row.position;
         const noise = stepNoise(item.seed, item.item, item.piece, STAGE_S2A, p);
         for (let c = 0; c < q; c++) {
@@ -114,18 +116,14 @@ function unshift(row: S2aRow, q: number): Atoks {
   return { codes, quantizers: q, frames };
 }
 
-async function encode(model: S2aModel, items: S2aItem[]) {
+async function encode(model: S2aModel, item: S2aItem, into?: Record<string, Tensor>) {
   const { rt, dims } = model;
-  const n = items.length, len = dims.encoderLen;
-  const stoks = new BigInt64Array(n * len).fill(BigInt(SEMANTIC_PAD));
-  const speakers = new Float32Array(n * SPEAKER_DIM);
-  items.forEach((it, i) => {
-    for (let j = 0; j < it.stoks.length; j++) stoks[i * len + 1 + j] = BigInt(it.stoks[j]);
-    speakers.set(it.speaker, i * SPEAKER_DIM);
-  });
-  const out = await model.encoder.run({
-    [S2A_ENCODER.inputs.semanticTokens]: new rt.Tensor("int64", stoks, [n, len]),
-    [S2A_ENCODER.inputs.speakerEmbedding]: new rt.Tensor("float32", speakers, [n, SPEAKER_DIM]),
-  } as Record<string, Tensor>);
-  return crossKvFrom(out, S2A_ENCODER, dims.numDecoderLayers, n);
+  const len = dims.encoderLen;
+  const stoks = new BigInt64Array(len).fill(BigInt(SEMANTIC_PAD));
+  for (let j = 0; j < item.stoks.length; j++) stoks[1 + j] = BigInt(item.stoks[j]);
+  const feeds = {
+    [S2A_ENCODER.inputs.semanticTokens]: new rt.Tensor("int64", stoks, [1, len]),
+    [S2A_ENCODER.inputs.speakerEmbedding]: new rt.Tensor("float32", item.speaker, [1, SPEAKER_DIM]),
+  } as Record<string, Tensor>;
+  return into ? await model.encoder.run(feeds, into) : await model.encoder.run(feeds);
 }

@@ -5,7 +5,7 @@
 import type { InferenceSession, Tensor } from "onnxruntime-common";
 import type { OrtRuntime } from "../onnx/runtime.ts";
 import { T2S_DECODER, T2S_ENCODER, type WhisperSpeechDims } from "./contract.ts";
-import { crossKvFrom, decoderNames, KvBatch, kvShape } from "./kv_batch.ts";
+import { decoderNames, KvBatch, kvShape } from "./kv_batch.ts";
 import { type SamplingOptions, sampleToken, stepNoise } from "./sampling.ts";
 import { TEXT_SLOTS } from "./text.ts";
 
@@ -43,22 +43,23 @@ export async function generateT2S(
   const start = dims.startToken, eos = dims.eosToken, vocab = dims.vocab;
   const maxTokens = dims.maxPositions - 1;
   const results: (Int32Array | Error)[] = new Array(items.length);
-  const kv = new KvBatch<T2sRow>(rt, kvShape(dims), decoderNames(T2S_DECODER));
+  const kv = await KvBatch.create<T2sRow>(rt, kvShape(dims), decoderNames(T2S_DECODER));
   let next = 0;
   const admit = async (finished: Set<T2sRow>) => {
-    const room = Math.max(0, options.batchSize - (kv.size - finished.size));
+    const room = Math.max(0, options.batchSize - (kv.live - finished.size));
     const joining: T2sRow[] = [];
     while (joining.length < room && next < items.length) joining.push({ at: next++, tokens: [start] });
     if (!finished.size && !joining.length) return;
-    const cross = joining.length ? await encode(model, joining.map((r) => items[r.at])) : undefined;
-    await kv.reshape((r) => !finished.has(r), joining, cross);
+    // One encoder run per item: batching the 550-slot encoder is slower per item on CPU (bigger score tensors).
+    await kv.update(finished, joining, (j, into) => encode(model, items[joining[j].at], into), next < items.length);
   };
   try {
     await admit(new Set());
-    while (kv.size > 0) {
+    while (kv.live > 0) {
       const b = kv.size;
-      const ids = new BigInt64Array(b), cps = new BigInt64Array(b);
-      kv.rows.forEach((r, n) => {
+      const ids = new BigInt64Array(b).fill(BigInt(start)), cps = new BigInt64Array(b);
+      kv.slots.forEach((r, n) => {
+        if (!r) return; // a hole: padding input
         ids[n] = BigInt(r.state.tokens[r.state.tokens.length - 1]);
         cps[n] = BigInt(items[r.state.at].cpsBin);
       });
@@ -68,7 +69,8 @@ export async function generateT2S(
       });
       options.onStep?.();
       const finished = new Set<T2sRow>();
-      kv.rows.forEach((r, n) => {
+      kv.slots.forEach((r, n) => {
+        if (!r) return;
         const row = r.state, item = items[row.at];
         const position = row.tokens.length - 1;
         const view = logits.slice(n * vocab, (n + 1) * vocab);
@@ -97,17 +99,13 @@ export async function generateT2S(
   return results;
 }
 
-async function encode(model: T2sModel, items: T2sItem[]) {
-  const { rt, dims } = model;
-  const n = items.length;
-  const text = new BigInt64Array(n * TEXT_SLOTS), lang = new BigInt64Array(n * TEXT_SLOTS);
-  items.forEach((it, i) => {
-    for (let j = 0; j < TEXT_SLOTS; j++) text[i * TEXT_SLOTS + j] = BigInt(it.text[j]);
-    lang.fill(BigInt(it.language), i * TEXT_SLOTS, (i + 1) * TEXT_SLOTS);
-  });
-  const out = await model.encoder.run({
-    [T2S_ENCODER.inputs.textTokens]: new rt.Tensor("int64", text, [n, TEXT_SLOTS]),
-    [T2S_ENCODER.inputs.languageIds]: new rt.Tensor("int64", lang, [n, TEXT_SLOTS]),
-  } as Record<string, Tensor>);
-  return crossKvFrom(out, T2S_ENCODER, dims.numDecoderLayers, n);
+async function encode(model: T2sModel, item: T2sItem, into?: Record<string, Tensor>) {
+  const { rt } = model;
+  const text = BigInt64Array.from(item.text.subarray(0, TEXT_SLOTS), BigInt);
+  const lang = new BigInt64Array(TEXT_SLOTS).fill(BigInt(item.language));
+  const feeds = {
+    [T2S_ENCODER.inputs.textTokens]: new rt.Tensor("int64", text, [1, TEXT_SLOTS]),
+    [T2S_ENCODER.inputs.languageIds]: new rt.Tensor("int64", lang, [1, TEXT_SLOTS]),
+  } as Record<string, Tensor>;
+  return into ? await model.encoder.run(feeds, into) : await model.encoder.run(feeds);
 }

@@ -67,6 +67,22 @@ export class BlockBuilder {
     if (mask) scores = g.op("Add", [scores, mask]);
     return g.op("MatMul", [g.op("Softmax", [scores], { axis: -1 }), v]);
   }
+
+  /**
+   * Single-query attention over a cache plus the current token, without joining them: scores against the
+   * cache [B,H,1,C] and against the own key [B,H,1,1] share one softmax (mask [B,1,1,C+1], last slot = self).
+   */
+  attendCached(q: Value, k: Value, v: Value, pastK: Value, pastV: Value, mask: Value): Value {
+    const g = this.g;
+    const past = g.op("MatMul", [q, g.op("Transpose", [pastK], { perm: [0, 1, 3, 2] })]); // fused into a transB GEMM
+    const own = g.op("ReduceSum", [g.op("Mul", [q, k]), g.ints([-1])], { keepdims: 1 });
+    const scores = g.op("Add", [g.op("Mul", [g.op("Concat", [past, own], { axis: -1 }), g.scalar(1 / Math.sqrt(this.headDim))]), mask]);
+    const probs = g.op("Softmax", [scores], { axis: -1 });
+    const c = g.op("Shape", [pastK], { start: 2, end: 3 });
+    const pPast = g.op("Slice", [probs, g.ints([0]), c, g.ints([-1])]);
+    const pOwn = g.op("Slice", [probs, c, g.ints([2 ** 62]), g.ints([-1])]);
+    return g.op("Add", [g.op("MatMul", [pPast, pastV]), g.op("Mul", [pOwn, v])]);
+  }
 }
 
 /** Rotary tables of upstream's Rotary (2500 positions, float32 arithmetic as torch does it). */

@@ -1,10 +1,16 @@
-// The running batch of an autoregressive decoder: rows at their own positions share one KV cache
-// [B, H, P, 64] per layer. A row that joins late has padding slots in front (masked out by attention_mask);
-// a row that finishes leaves, and leading slots no row needs are dropped. Between membership changes the
-// present tensors of one step are fed back as the past of the next as they are (on the GPU when the session
-// keeps them there); only a membership change copies the cache through the CPU.
+// The running batch of an autoregressive decoder: B batch slots, each holding a row (an item being decoded)
+// or nothing (a hole), share one self-attention cache [B, H, C, 64] per layer, C cache slots of capacity of
+// which P are used, and one cross-attention K/V [B, H, L, 64]. A row that joins late has padding in front
+// of its cache slots (masked out by attention_mask). Nothing is copied in the steady state:
+//  - each step the decoder returns only the new token's K/V, written into cache slot P in place (on the GPU
+//    on WebGPU), so a step costs no copy of the cache;
+//  - a finished row leaves a hole and a joining row takes a hole (only its own cross K/V are copied in);
+//  - the caches are rebuilt only when capacity runs out (every CHUNK steps) or membership changes the batch
+//    size, and then cache slots no row needs any more are dropped; while nobody waits to join, holes are
+//    dropped once they are half the batch.
 import type { InferenceSession, Tensor } from "onnxruntime-common";
 import type { OrtRuntime } from "../onnx/runtime.ts";
+import { type Block, cpuStore, gpuStore, type KvStore } from "./kv_store.ts";
 
 export interface DecoderNames {
   positionIds: string;
@@ -14,8 +20,8 @@ export interface DecoderNames {
   crossValue(i: number): string;
   pastKey(i: number): string;
   pastValue(i: number): string;
-  presentKey(i: number): string;
-  presentValue(i: number): string;
+  stepKey(i: number): string;
+  stepValue(i: number): string;
 }
 
 export interface KvShape {
@@ -29,7 +35,7 @@ export interface KvShape {
 /** The names KvBatch needs, from a decoder contract (T2S_DECODER or S2A_DECODER of contract.ts). */
 export function decoderNames(c: { inputs: { positionIds: string; attentionMask: string } } & Omit<DecoderNames, "positionIds" | "attentionMask">): DecoderNames {
   const { positionIds, attentionMask } = c.inputs;
-  return { positionIds, attentionMask, logits: c.logits, crossKey: c.crossKey, crossValue: c.crossValue, pastKey: c.pastKey, pastValue: c.pastValue, presentKey: c.presentKey, presentValue: c.presentValue };
+  return { positionIds, attentionMask, logits: c.logits, crossKey: c.crossKey, crossValue: c.crossValue, pastKey: c.pastKey, pastValue: c.pastValue, stepKey: c.stepKey, stepValue: c.stepValue };
 }
 
 /** Cache sizes of a decoder, from its dims. */
@@ -48,136 +54,183 @@ interface Row<T> {
   position: number;
 }
 
-/** Cross-attention K/V of some rows, per layer: [n, H, L, 64] each, row-major. */
-export interface CrossKv {
-  rows: number;
-  keys: Float32Array[];
-  values: Float32Array[];
-}
+/** Capacity grows by this many cache slots: a rebuild every CHUNK steps, at most CHUNK masked slots. */
+const CHUNK = 32;
+
+/** Encoder outputs: per decoder layer, cross K and V [1, H, L, 64] for one joining row. */
+export type CrossOutputs = InferenceSession.OnnxValueMapType;
+
+/** Runs the encoder for joining row j, into the preallocated outputs `into` when given. */
+export type Encode = (j: number, into?: Record<string, Tensor>) => Promise<CrossOutputs>;
 
 export class KvBatch<T> {
-  rows: Row<T>[] = [];
-  #past: Tensor[] = []; // keys then values, per layer
-  #cross: Tensor[] = [];
-  #crossData: { keys: Float32Array[]; values: Float32Array[] } | undefined;
+  /** Batch slot n: its row, or undefined for a hole (decoded as padding; its outputs mean nothing). */
+  slots: (Row<T> | undefined)[] = [];
+  #past: unknown[] = []; // keys then values, per layer: [B, H, C, 64]
+  #cross: unknown[] = []; // keys then values, per layer: [B, H, L, 64]
   #length = 0; // P
+  #capacity = 0; // C
 
-  constructor(readonly rt: OrtRuntime, readonly shape: KvShape, readonly names: DecoderNames) {}
+  private constructor(readonly rt: OrtRuntime, readonly shape: KvShape, readonly names: DecoderNames, readonly store: KvStore<unknown>) {}
 
+  /** A batch whose caches live where `rt` computes: GPU buffers on WebGPU, memory otherwise. */
+  static async create<T>(rt: OrtRuntime, shape: KvShape, names: DecoderNames): Promise<KvBatch<T>> {
+    const store = rt.provider === "webgpu" && rt.gpuDevice ? gpuStore(rt, await rt.gpuDevice()) : cpuStore(rt, rt.provider === "cpu");
+    return new KvBatch<T>(rt, shape, names, store as KvStore<unknown>);
+  }
+
+  /** Batch slots (the decoder's B), holes included. */
   get size(): number {
-    return this.rows.length;
+    return this.slots.length;
+  }
+
+  /** Rows being decoded. */
+  get live(): number {
+    return this.slots.reduce((n, r) => n + (r ? 1 : 0), 0);
   }
 
   get pastLength(): number {
     return this.#length;
   }
 
-  /**
-   * Changes membership: keeps the rows for which `keep` is true, then appends `joining` (with their
-   * cross K/V). Copies the caches through the CPU, so call it only when membership changes.
-   */
-  async reshape(keep: (state: T) => boolean, joining: T[], cross: CrossKv | undefined): Promise<void> {
-    const kept = this.rows.map((r, i) => ({ r, i })).filter(({ r }) => keep(r.state));
-    const drop = kept.length ? Math.min(...kept.map(({ r }) => r.validFrom)) : this.#length;
-    const newLen = this.#length - drop;
-    const b = kept.length + joining.length;
-    const { layers, heads, headDim, encoderLen } = this.shape;
-    const rowPast = heads * this.#length * headDim, rowNew = heads * newLen * headDim;
-    const past: Tensor[] = [];
-    for (let j = 0; j < 2 * layers; j++) {
-      const out = new Float32Array(b * rowNew);
-      if (newLen > 0) {
-        const old = (await this.#past[j].getData()) as Float32Array;
-        for (const [n, { i }] of kept.entries()) {
-          for (let h = 0; h < heads; h++) {
-            const src = i * rowPast + h * this.#length * headDim + drop * headDim;
-            out.set(old.subarray(src, src + newLen * headDim), n * rowNew + h * newLen * headDim);
-          }
-        }
-      }
-      past.push(new this.rt.Tensor("float32", out, [b, heads, newLen, headDim]));
-    }
-    const rowCross = heads * encoderLen * headDim;
-    const gather = (old: Float32Array[] | undefined, extra: Float32Array[] | undefined) =>
-      Array.from({ length: layers }, (_, l) => {
-        const out = new Float32Array(b * rowCross);
-        for (const [n, { i }] of kept.entries()) out.set(old![l].subarray(i * rowCross, (i + 1) * rowCross), n * rowCross);
-        if (extra) out.set(extra[l].subarray(0, joining.length * rowCross), kept.length * rowCross);
-        return out;
-      });
-    if (joining.length && (!cross || cross.rows !== joining.length)) throw new Error("joining rows need their cross K/V");
-    this.#crossData = { keys: gather(this.#crossData?.keys, cross?.keys), values: gather(this.#crossData?.values, cross?.values) };
-    this.#disposeAll();
-    this.#past = past;
-    this.#cross = [
-      ...this.#crossData.keys.map((d) => new this.rt.Tensor("float32", d, [b, heads, encoderLen, headDim])),
-      ...this.#crossData.values.map((d) => new this.rt.Tensor("float32", d, [b, heads, encoderLen, headDim])),
-    ];
-    this.#length = newLen;
-    this.rows = [
-      ...kept.map(({ r }) => ({ ...r, validFrom: r.validFrom - drop })),
-      ...joining.map((state) => ({ state, validFrom: newLen, position: 0 })),
-    ];
+  get capacity(): number {
+    return this.#capacity;
   }
 
-  /** One decoder step for every row; `feeds` adds the model's own inputs (token ids, cps...). Returns logits. */
+  /**
+   * Rows in `leaving` leave; `joining` rows join, into holes first. `encode(j, into)` runs the encoder for
+   * joining row j (one row); `into`, when given, holds preallocated outputs in the row's batch slot to pass
+   * to session.run. `moreWaiting` says whether rows will join later (holes are then kept for them).
+   */
+  async update(leaving: Set<T>, joining: T[], encode: Encode, moreWaiting: boolean): Promise<void> {
+    this.slots = this.slots.map((r) => (r && leaving.has(r.state) ? undefined : r));
+    const holes = this.slots.flatMap((r, n) => (r ? [] : [n]));
+    const extra = Math.max(0, joining.length - holes.length);
+    const remaining = holes.length - (joining.length - extra);
+    if (extra > 0 || (!moreWaiting && remaining > 0 && (2 * remaining >= this.slots.length || this.live + joining.length === 0))) {
+      // Rebuild: live rows first (holes that rows are about to fill count as live), then room for the rest.
+      const fill = new Set(holes.slice(0, joining.length));
+      const order = this.slots.flatMap((r, n) => (r || fill.has(n) ? [n] : []));
+      this.#rebuild([...order, ...Array<number>(extra).fill(-1)]);
+    }
+    const targets = this.slots.flatMap((r, n) => (r ? [] : [n])).slice(0, joining.length);
+    for (const [j, state] of joining.entries()) {
+      await this.#encodeInto(targets[j], (into) => encode(j, into));
+      this.slots[targets[j]] = { state, validFrom: this.#length, position: 0 };
+    }
+  }
+
+  /** Runs one row's encoder and puts its cross K/V into batch slot `slot` (written in place where possible). */
+  async #encodeInto(slot: number, encode: (into?: Record<string, Tensor>) => Promise<CrossOutputs>) {
+    const { layers, heads, headDim, encoderLen } = this.shape;
+    const rowCross = heads * encoderLen * headDim, dims = [1, heads, encoderLen, headDim];
+    const name = (j: number) => (j < layers ? this.names.crossKey(j) : this.names.crossValue(j - layers));
+    const view = this.store.view;
+    const into = view && Object.fromEntries(this.#cross.map((c, j) => [name(j), view(c, slot * rowCross, dims)]));
+    const out = await encode(into);
+    const sources = [];
+    try {
+      const jobs = [];
+      for (let j = 0; j < 2 * layers; j++) {
+        const t = out[name(j)] as Tensor | undefined;
+        if (!t || t.dims[0] !== 1) throw new Error(`encoder output ${name(j)} missing or not one row`);
+        if (into && this.store.holds(this.#cross[j], t, slot * rowCross)) continue; // written in place
+        const src = await this.store.source(t);
+        sources.push(src);
+        jobs.push({ src: src.slab, dst: this.#cross[j], blocks: [{ from: 0, to: slot * rowCross, count: rowCross }] });
+      }
+      if (jobs.length) this.store.copy(jobs);
+    } finally {
+      for (const s of sources) s.release();
+    }
+  }
+
+  /**
+   * New caches where new slot n holds old slot `order[n]` (-1: an empty slot), cache slots no row needs
+   * dropped, and room to append at least one token.
+   */
+  #rebuild(order: number[]) {
+    const { layers, heads, headDim, encoderLen } = this.shape;
+    const live = order.flatMap((o) => (o >= 0 && this.slots[o] ? [this.slots[o]!] : []));
+    const drop = live.length ? Math.min(...live.map((r) => r.validFrom)) : this.#length;
+    const len = this.#length - drop, oldCap = this.#capacity, b = order.length;
+    const cap = Math.ceil((len + 1) / CHUNK) * CHUNK;
+    const pastBlocks: Block[] = [];
+    order.forEach((o, n) => {
+      if (o < 0 || len === 0) return;
+      for (let h = 0; h < heads; h++) pastBlocks.push({ from: ((o * heads + h) * oldCap + drop) * headDim, to: (n * heads + h) * cap * headDim, count: len * headDim });
+    });
+    const past = Array.from({ length: 2 * layers }, () => this.store.alloc(b * heads * cap * headDim));
+    if (pastBlocks.length) this.store.copy(past.map((dst, j) => ({ src: this.#past[j], dst, blocks: pastBlocks })));
+    for (const p of this.#past) this.store.free(p);
+    this.#past = past;
+    const identity = order.length === this.slots.length && order.every((o, n) => o === n);
+    if (!identity) {
+      const rowCross = heads * encoderLen * headDim;
+      const crossBlocks = order.flatMap((o, n) => (o >= 0 ? [{ from: o * rowCross, to: n * rowCross, count: rowCross }] : []));
+      const cross = Array.from({ length: 2 * layers }, () => this.store.alloc(b * rowCross));
+      if (crossBlocks.length) this.store.copy(cross.map((dst, j) => ({ src: this.#cross[j], dst, blocks: crossBlocks })));
+      for (const c of this.#cross) this.store.free(c);
+      this.#cross = cross;
+    }
+    this.slots = order.map((o) => {
+      const r = o >= 0 ? this.slots[o] : undefined;
+      return r && { ...r, validFrom: Math.max(0, r.validFrom - drop) };
+    });
+    this.#length = len;
+    this.#capacity = cap;
+  }
+
+  /** One decoder step for every slot; `feeds` adds the model's own inputs (token ids, cps...). Returns logits. */
   async step(session: InferenceSession, feeds: Record<string, Tensor>): Promise<Float32Array> {
-    const { layers } = this.shape;
-    const b = this.rows.length, p = this.#length;
-    const mask = new Float32Array(b * (p + 1));
+    const { layers, heads, headDim, encoderLen } = this.shape;
+    // Out of room: rebuild in place (same slots: the caller's feeds are already shaped [B, ...]).
+    if (this.#length >= this.#capacity) this.#rebuild(this.slots.map((_, n) => n));
+    const b = this.slots.length, p = this.#length, c = this.#capacity;
+    const mask = new Float32Array(b * (c + 1));
     const positions = new BigInt64Array(b);
-    for (const [n, r] of this.rows.entries()) {
-      mask.fill(1, n * (p + 1) + r.validFrom, (n + 1) * (p + 1));
-      positions[n] = BigInt(r.position);
+    for (const [n, r] of this.slots.entries()) {
+      if (r) mask.fill(1, n * (c + 1) + r.validFrom, n * (c + 1) + p);
+      mask[n * (c + 1) + c] = 1; // the token itself (a hole attends to itself only)
+      positions[n] = BigInt(r?.position ?? 0);
     }
     const all: Record<string, Tensor> = {
       ...feeds,
       [this.names.positionIds]: new this.rt.Tensor("int64", positions, [b, 1]),
-      [this.names.attentionMask]: new this.rt.Tensor("float32", mask, [b, p + 1]),
+      [this.names.attentionMask]: new this.rt.Tensor("float32", mask, [b, c + 1]),
     };
+    const crossDims = [b, heads, encoderLen, headDim], pastDims = [b, heads, c, headDim];
     for (let i = 0; i < layers; i++) {
-      all[this.names.crossKey(i)] = this.#cross[i];
-      all[this.names.crossValue(i)] = this.#cross[layers + i];
-      all[this.names.pastKey(i)] = this.#past[i];
-      all[this.names.pastValue(i)] = this.#past[layers + i];
+      all[this.names.crossKey(i)] = this.store.tensor(this.#cross[i], crossDims);
+      all[this.names.crossValue(i)] = this.store.tensor(this.#cross[layers + i], crossDims);
+      all[this.names.pastKey(i)] = this.store.tensor(this.#past[i], pastDims);
+      all[this.names.pastValue(i)] = this.store.tensor(this.#past[layers + i], pastDims);
     }
     const out = await session.run(all);
-    for (const t of this.#past) t.dispose();
-    this.#past = [
-      ...Array.from({ length: layers }, (_, i) => out[this.names.presentKey(i)]),
-      ...Array.from({ length: layers }, (_, i) => out[this.names.presentValue(i)]),
-    ];
+    // Slot n's new K/V (one per head) go to cache slot P.
+    const blocks: Block[] = [];
+    for (let n = 0; n < b; n++) for (let h = 0; h < heads; h++) blocks.push({ from: (n * heads + h) * headDim, to: ((n * heads + h) * c + p) * headDim, count: headDim });
+    const sources = [];
+    try {
+      for (let j = 0; j < 2 * layers; j++) sources.push(await this.store.source(out[j < layers ? this.names.stepKey(j) : this.names.stepValue(j - layers)]));
+      this.store.copy(sources.map((s, j) => ({ src: s.slab, dst: this.#past[j], blocks })));
+    } finally {
+      for (const s of sources) s.release();
+    }
     this.#length = p + 1;
-    for (const r of this.rows) r.position++;
+    for (const r of this.slots) if (r) r.position++;
     const logits = out[this.names.logits];
     const data = (await logits.getData()) as Float32Array;
     logits.dispose();
     return data;
   }
 
-  #disposeAll() {
-    for (const t of [...this.#past, ...this.#cross]) t.dispose();
+  dispose(): void {
+    for (const s of [...this.#past, ...this.#cross]) this.store.free(s);
     this.#past = [];
     this.#cross = [];
-  }
-
-  dispose(): void {
-    this.#disposeAll();
-    this.#crossData = undefined;
-    this.rows = [];
+    this.slots = [];
     this.#length = 0;
+    this.#capacity = 0;
   }
-}
-
-/** Encoder outputs for `n` rows -> CrossKv (copied out of the session's tensors). */
-export async function crossKvFrom(out: InferenceSession.OnnxValueMapType, names: Pick<DecoderNames, "crossKey" | "crossValue">, layers: number, n: number): Promise<CrossKv> {
-  const keys: Float32Array[] = [], values: Float32Array[] = [];
-  for (let i = 0; i < layers; i++) {
-    const k = out[names.crossKey(i)] as Tensor, v = out[names.crossValue(i)] as Tensor;
-    keys.push(((await k.getData()) as Float32Array).slice()); // slice: Float32Array.from iterates, 10x slower
-    values.push(((await v.getData()) as Float32Array).slice());
-    k.dispose();
-    v.dispose();
-  }
-  return { rows: n, keys, values };
 }

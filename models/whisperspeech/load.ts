@@ -17,12 +17,28 @@ function dimsOf(model: ConvertedGraphs, kind: "t2s" | "s2a", where: string): Whi
   return model.descriptor.config as unknown as WhisperSpeechDims;
 }
 
-/** Decoder sessions keep the KV cache where the provider computes it (GPU buffers on WebGPU). */
-function decoderSession(rt: OrtRuntime, bytes: Uint8Array, layers: number) {
+/**
+ * Sessions whose K/V outputs stay where the provider computes them: on WebGPU the encoder's cross K/V and the
+ * decoder's step K/V are GPU buffers that KvBatch copies into its caches on the GPU.
+ */
+export function kvSession(rt: OrtRuntime, bytes: Uint8Array, outputs: string[]) {
   if (rt.provider !== "webgpu") return rt.createSession(bytes);
-  const where: Record<string, "gpu-buffer"> = {};
-  for (let i = 0; i < layers; i++) where[T2S_DECODER.presentKey(i)] = where[T2S_DECODER.presentValue(i)] = "gpu-buffer";
-  return rt.createSession(bytes, { preferredOutputLocation: where });
+  return rt.createSession(bytes, { preferredOutputLocation: Object.fromEntries(outputs.map((o) => [o, "gpu-buffer" as const])) });
+}
+
+const layerNames = (layers: number, key: (i: number) => string, value: (i: number) => string) =>
+  Array.from({ length: layers }, (_, i) => [key(i), value(i)]).flat();
+
+/** Encoder and decoder sessions of a converted T2S or S2A model. */
+export async function whisperSpeechSessions(rt: OrtRuntime, model: ConvertedGraphs, dims: WhisperSpeechDims) {
+  const [enc, dec] = dims.kind === "t2s" ? [T2S_ENCODER, T2S_DECODER] : [S2A_ENCODER, S2A_DECODER];
+  const layers = dims.numDecoderLayers;
+  return {
+    rt,
+    dims,
+    encoder: await kvSession(rt, await model.read(enc.file), layerNames(layers, enc.crossKey, enc.crossValue)),
+    decoder: await kvSession(rt, await model.read(dec.file), layerNames(layers, dec.stepKey, dec.stepValue)),
+  };
 }
 
 export async function createWhisperSpeech(
@@ -33,18 +49,8 @@ export async function createWhisperSpeech(
   resolveSpeaker?: (name: string) => Float32Array | undefined,
 ): Promise<WhisperSpeechTts> {
   const t2sDims = dimsOf(models.t2s, "t2s", labels.t2s), s2aDims = dimsOf(models.s2a, "s2a", labels.s2a);
-  const t2s = {
-    rt,
-    dims: t2sDims,
-    encoder: await rt.createSession(await models.t2s.read(T2S_ENCODER.file)),
-    decoder: await decoderSession(rt, await models.t2s.read(T2S_DECODER.file), t2sDims.numDecoderLayers),
-  };
-  const s2a = {
-    rt,
-    dims: s2aDims,
-    encoder: await rt.createSession(await models.s2a.read(S2A_ENCODER.file)),
-    decoder: await decoderSession(rt, await models.s2a.read(S2A_DECODER.file), s2aDims.numDecoderLayers),
-  };
+  const t2s = await whisperSpeechSessions(rt, models.t2s, t2sDims);
+  const s2a = await whisperSpeechSessions(rt, models.s2a, s2aDims);
   return new WhisperSpeechTts({ t2s, s2a, vocoder: models.vocoder }, maxBatch, resolveSpeaker);
 }
 

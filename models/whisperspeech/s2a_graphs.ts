@@ -71,7 +71,7 @@ export function buildS2aDecoder(spec: S2aSpec): Uint8Array {
   const b = new BlockBuilder(g, w, H, hd);
   const ids = g.input(S2A_DECODER.inputs.inputIds, "int64", ["batch", Q, 1]);
   const positions = g.input(S2A_DECODER.inputs.positionIds, "int64", ["batch", 1]);
-  const attention = g.input(S2A_DECODER.inputs.attentionMask, "float32", ["batch", "past_plus_one"]);
+  const attention = g.input(S2A_DECODER.inputs.attentionMask, "float32", ["batch", "capacity_plus_one"]);
   // DelSumEmbedding: the sum over codebooks of FlexEmbeddings(1024 codes + 2 shared specials).
   let x: Value | undefined;
   for (let q = 0; q < Q; q++) {
@@ -90,8 +90,8 @@ export function buildS2aDecoder(spec: S2aSpec): Uint8Array {
     const selfAt = rope(`decoder.layers.${i}.attn.rotary.inv_freq`, positions, true);
     const crossAt = rope(`decoder.layers.${i}.cross_attn.rotary.inv_freq`, positions, true);
     const io = {
-      pastK: g.input(S2A_DECODER.pastKey(i), "float32", ["batch", H, "past", hd]),
-      pastV: g.input(S2A_DECODER.pastValue(i), "float32", ["batch", H, "past", hd]),
+      pastK: g.input(S2A_DECODER.pastKey(i), "float32", ["batch", H, "capacity", hd]),
+      pastV: g.input(S2A_DECODER.pastValue(i), "float32", ["batch", H, "capacity", hd]),
       crossK: g.input(S2A_DECODER.crossKey(i), "float32", ["batch", H, dims.encoderLen, hd]),
       crossV: g.input(S2A_DECODER.crossValue(i), "float32", ["batch", H, dims.encoderLen, hd]),
       mask,
@@ -99,8 +99,8 @@ export function buildS2aDecoder(spec: S2aSpec): Uint8Array {
     // Self-attention q/k rotate at p; cross-attention q at p (its keys were rotated at 3j by the encoder).
     const layer = decoderLayer(b, x!, `decoder.layers.${i}`, spec.sqrtQkScale, io, selfAt, crossAt);
     x = layer.out;
-    g.output(layer.presentK, S2A_DECODER.presentKey(i), "float32", ["batch", H, "past_plus_one", hd]);
-    g.output(layer.presentV, S2A_DECODER.presentValue(i), "float32", ["batch", H, "past_plus_one", hd]);
+    g.output(layer.stepK, S2A_DECODER.stepKey(i), "float32", ["batch", H, 1, hd]);
+    g.output(layer.stepV, S2A_DECODER.stepValue(i), "float32", ["batch", H, 1, hd]);
   }
   x = b.layerNorm(x!, "decoder.ln_post");
   // DelSumHead: Linear(D -> Q*D) + GELU, chunk q unembedded by codebook q's FlexEmbeddings.

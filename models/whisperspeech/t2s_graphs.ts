@@ -39,7 +39,7 @@ export function buildT2sDecoder(spec: T2sSpec): Uint8Array {
   const ids = g.input(T2S_DECODER.inputs.inputIds, "int64", ["batch", 1]);
   const positions = g.input(T2S_DECODER.inputs.positionIds, "int64", ["batch", 1]);
   const cps = g.input(T2S_DECODER.inputs.cpsBin, "int64", ["batch"]);
-  const attention = g.input(T2S_DECODER.inputs.attentionMask, "float32", ["batch", "past_plus_one"]);
+  const attention = g.input(T2S_DECODER.inputs.attentionMask, "float32", ["batch", "capacity_plus_one"]);
   // FlexEmbeddings with one special code: rows 0..512 projected to the width, row 513 the special embedding.
   const main = projectedTable(w, "embeddings.embedding.main.weight", "embeddings.embedding.emb_to_hidden");
   const special = w.get("embeddings.embedding.special.weight");
@@ -57,16 +57,16 @@ export function buildT2sDecoder(spec: T2sSpec): Uint8Array {
   const mask = maskFromAttention(g, attention);
   for (let i = 0; i < dims.numDecoderLayers; i++) {
     const io = {
-      pastK: g.input(T2S_DECODER.pastKey(i), "float32", ["batch", H, "past", hd]),
-      pastV: g.input(T2S_DECODER.pastValue(i), "float32", ["batch", H, "past", hd]),
+      pastK: g.input(T2S_DECODER.pastKey(i), "float32", ["batch", H, "capacity", hd]),
+      pastV: g.input(T2S_DECODER.pastValue(i), "float32", ["batch", H, "capacity", hd]),
       crossK: g.input(T2S_DECODER.crossKey(i), "float32", ["batch", H, dims.encoderLen, hd]),
       crossV: g.input(T2S_DECODER.crossValue(i), "float32", ["batch", H, dims.encoderLen, hd]),
       mask,
     };
     const layer = decoderLayer(b, x, `decoder.layers.${i}`, spec.sqrtQkScale, io);
     x = layer.out;
-    g.output(layer.presentK, T2S_DECODER.presentKey(i), "float32", ["batch", H, "past_plus_one", hd]);
-    g.output(layer.presentV, T2S_DECODER.presentValue(i), "float32", ["batch", H, "past_plus_one", hd]);
+    g.output(layer.stepK, T2S_DECODER.stepKey(i), "float32", ["batch", H, 1, hd]);
+    g.output(layer.stepV, T2S_DECODER.stepValue(i), "float32", ["batch", H, 1, hd]);
   }
   x = b.layerNorm(x, "decoder.ln_post");
   const un = unembedMatrix(w, "embeddings.embedding", "embeddings.embedding.special.weight", spec.logitScale);

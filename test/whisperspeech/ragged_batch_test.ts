@@ -1,6 +1,6 @@
 // Decoder graphs alone, without the generation loop: three rows at different positions share one batch, their
 // caches padded with garbage in front of and behind their own slots; attention_mask must make every row's
-// logits and new cache slot equal to running that row by itself. cpu and wasm; webgpu when an adapter exists.
+// logits and step K/V equal to running that row by itself. cpu and wasm; webgpu when an adapter exists.
 import assert from "node:assert/strict";
 import type { InferenceSession, Tensor } from "onnxruntime-common";
 import { loadOrt } from "../../deno/ort_runtime.ts";
@@ -153,20 +153,31 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>) {
   return m;
 }
 
-/** Item `item` alone, steps 0..STEPS[item]: its logits at its last step and its cache before that step. */
+/** [1, H, S, 64] cache + [1, H, 1, 64] step K/V -> [1, H, S+1, 64]. */
+function appendSlot(rt: OrtRuntime, past: Tensor, step: Tensor, H: number) {
+  const s = past.dims[2], old = past.data as Float32Array, add = step.data as Float32Array;
+  const out = new Float32Array(H * (s + 1) * HD);
+  for (let h = 0; h < H; h++) {
+    out.set(old.subarray(h * s * HD, (h + 1) * s * HD), h * (s + 1) * HD);
+    out.set(add.subarray(h * HD, (h + 1) * HD), (h * (s + 1) + s) * HD);
+  }
+  return new rt.Tensor("float32", out, [1, H, s + 1, HD]);
+}
+
+/** Item `item` alone, steps 0..STEPS[item]: its logits and step K/V at its last step, and its cache before. */
 async function alone(rt: OrtRuntime, gr: Graphs, enc: InferenceSession, dec: InferenceSession, item: number) {
   const { numDecoderLayers: layers, numHeads: H } = gr.dims;
   const cross = await enc.run(gr.encoderFeeds(rt, [item]));
+  // One masked slot of garbage in front: WebGPU cannot bind an empty cache (KvBatch always has capacity).
   let past: Tensor[] = Array.from(
     { length: 2 * layers },
-    () => new rt.Tensor("float32", new Float32Array(0), [1, H, 0, HD]),
+    () => new rt.Tensor("float32", new Float32Array(H * HD).fill(-7), [1, H, 1, HD]),
   );
   for (let step = 0;; step++) {
     const feeds: Record<string, Tensor> = { ...gr.stepFeeds(rt, [item], [step]) };
-    feeds[gr.decoder.inputs.attentionMask] = new rt.Tensor("float32", new Float32Array(step + 1).fill(1), [
-      1,
-      step + 1,
-    ]);
+    const mask = new Float32Array(step + 2).fill(1);
+    mask[0] = 0;
+    feeds[gr.decoder.inputs.attentionMask] = new rt.Tensor("float32", mask, [1, step + 2]);
     for (let i = 0; i < layers; i++) {
       feeds[gr.decoder.crossKey(i)] = cross[gr.decoder.crossKey(i)];
       feeds[gr.decoder.crossValue(i)] = cross[gr.decoder.crossValue(i)];
@@ -175,12 +186,9 @@ async function alone(rt: OrtRuntime, gr: Graphs, enc: InferenceSession, dec: Inf
     }
     const out = await dec.run(feeds);
     if (step === STEPS[item]) {
-      return { logits: out[gr.decoder.logits].data as Float32Array, past, present: out };
+      return { logits: out[gr.decoder.logits].data as Float32Array, past, step: out };
     }
-    past = Array.from(
-      { length: 2 * layers },
-      (_, j) => out[j % 2 ? gr.decoder.presentValue(j >> 1) : gr.decoder.presentKey(j >> 1)],
-    );
+    past = past.map((t, j) => appendSlot(rt, t, out[j % 2 ? gr.decoder.stepValue(j >> 1) : gr.decoder.stepKey(j >> 1)], H));
   }
 }
 
@@ -209,10 +217,11 @@ async function checkRagged(device: "cpu" | "wasm" | "webgpu", gr: Graphs) {
       // Garbage everywhere (large, so an unmasked slot would show), then each row's own slots.
       const data = Float32Array.from({ length: B * H * P * HD }, () => 50 * noise());
       for (let b = 0; b < B; b++) {
-        const own = ref[b].past[2 * i + j].data as Float32Array; // [1, H, STEPS[b], 64]
+        const own = ref[b].past[2 * i + j].data as Float32Array; // [1, H, 1 + STEPS[b], 64], slot 0 masked
+        const s = STEPS[b] + 1;
         for (let h = 0; h < H; h++) {
           data.set(
-            own.subarray(h * STEPS[b] * HD, (h + 1) * STEPS[b] * HD),
+            own.subarray((h * s + 1) * HD, (h + 1) * s * HD),
             ((b * H + h) * P + FIRST[b]) * HD,
           );
         }
@@ -225,17 +234,12 @@ async function checkRagged(device: "cpu" | "wasm" | "webgpu", gr: Graphs) {
   for (let b = 0; b < B; b++) {
     const d = maxDiff(logits.subarray(b * per, (b + 1) * per), ref[b].logits);
     assert.ok(d < 1e-4, `${device} row ${b}: logits differ by ${d}`);
-    // The new cache slot (the last one) equals the row's own.
+    // The step K/V equal the row's own.
     for (let i = 0; i < layers; i++) {
-      const got = out[gr.decoder.presentKey(i)].data as Float32Array,
-        want = ref[b].present[gr.decoder.presentKey(i)].data as Float32Array;
-      for (let h = 0; h < H; h++) {
-        const g = got.subarray(((b * H + h) * (P + 1) + P) * HD, ((b * H + h) * (P + 1) + P + 1) * HD);
-        const w = want.subarray(
-          (h * (STEPS[b] + 1) + STEPS[b]) * HD,
-          (h * (STEPS[b] + 1) + STEPS[b] + 1) * HD,
-        );
-        assert.ok(maxDiff(g, w) < 1e-5, `${device} row ${b} layer ${i}: new key slot differs`);
+      for (const name of [gr.decoder.stepKey(i), gr.decoder.stepValue(i)]) {
+        const got = out[name].data as Float32Array, want = ref[b].step[name].data as Float32Array;
+        const d = maxDiff(got.subarray(b * H * HD, (b + 1) * H * HD), want);
+        assert.ok(d < 1e-5, `${device} row ${b} ${name}: differs by ${d}`);
       }
     }
   }

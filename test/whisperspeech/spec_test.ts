@@ -95,9 +95,9 @@ Deno.test("detected by content; descriptor carries the dims and the contract's f
   const tc = converterFor(t2s(), "a.bin"), sc = converterFor(s2a(), "b.bin");
   assert.deepEqual([tc.kind, tc.id, sc.kind, sc.id], [
     "whisperspeech-t2s",
-    "whisperspeech-t2s@1",
+    "whisperspeech-t2s@2",
     "whisperspeech-s2a",
-    "whisperspeech-s2a@1",
+    "whisperspeech-s2a@2",
   ]);
   const out = sc.convert(s2a(), opts("b.bin"));
   assert.deepEqual(Object.keys(out.files).sort(), [S2A_DECODER.file, S2A_ENCODER.file].sort());
