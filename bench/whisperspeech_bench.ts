@@ -1,7 +1,8 @@
 // WhisperSpeech throughput at real model sizes (random weights), per provider and batch size:
 // T2S semantic tokens/s, S2A acoustic frames/s, Vocos real-time factor, and end-to-end seconds of audio per
 // second (T2S -> S2A -> Vocos -> EnCodec). Options: --providers=cpu,wasm,webgpu --batches=1,4,16
-// --t2s=small --s2a=tiny --tokens=50 (semantic tokens per item; 3x that many acoustic frames).
+// --t2s=small --s2a=tiny --tokens=50 (semantic tokens per item; 3x that many acoustic frames). Figures are
+// steady state: each batch size runs once untimed before it is measured.
 import { loadOrt } from "../deno/ort_runtime.ts";
 import type { ModelDescriptor } from "../models/convert/descriptor.ts";
 import { loadCheckpoint } from "../models/checkpoint/load_checkpoint.ts";
@@ -53,7 +54,10 @@ export async function run(args: string[]) {
       const stoks = Array.from({ length: b }, (_, i) => Int32Array.from({ length: tokens }, (_, j) => (i * 7 + j * 13) % 512));
       const sItems = stoks.map((s, i) => ({ stoks: s, speaker, seed: 1, item: i, piece: 0 }));
       const sampling = { temperature: 0.7, batchSize: b };
-      if (b === batches[0]) await generateT2S(t2sModel, items.slice(0, 1), sampling); // warm-up
+      // Untimed run at this batch size first: ONNX Runtime's arena and the KV slab pool grow to it once, as in
+      // a long run (cold, the first batch-16 pass on cpu is ~40% slower, mostly fresh pages being faulted in).
+      await generateT2S(t2sModel, items, sampling);
+      await generateS2A(s2aModel, sItems, sampling);
       let t = performance.now();
       const sem = await generateT2S(t2sModel, items, sampling);
       const t2sTime = (performance.now() - t) / 1000;

@@ -1,7 +1,8 @@
 // `deno task run --config cfg.yaml`: the pipeline CLI. Bad input -> one clear line and a non-zero exit.
 import { loadConfig } from "../core/config/load.ts";
 import type { PipelineConfig } from "../core/config/types.ts";
-import { ConfigError, describeError, InputError, ModelError, StorageError } from "../core/errors.ts";
+import { ConfigError } from "../core/errors.ts";
+import { runCli } from "./cli/common.ts";
 import { runPipeline } from "../core/pipeline.ts";
 import { readRemainingIndices } from "../core/source/remaining_indices.ts";
 import { parseRunArgs, RUN_USAGE } from "./args.ts";
@@ -103,15 +104,4 @@ export async function main(args: string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) {
-  let code: number;
-  try {
-    code = await main(Deno.args);
-  } catch (e) {
-    const known = e instanceof ConfigError || e instanceof InputError || e instanceof StorageError || e instanceof ModelError;
-    console.error(`error: ${describeError(e)}`);
-    if (!known && Deno.env.get("ICHIGO_DEBUG")) console.error(e);
-    code = known ? 2 : 1;
-  }
-  Deno.exit(code);
-}
+if (import.meta.main) await runCli(() => main(Deno.args));

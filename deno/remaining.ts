@@ -1,7 +1,7 @@
 // `deno task remaining --config cfg.yaml [--out FILE]`: the indices still to do (never done, or failed),
 // as a JSON list of ints — the seed's remaining_indices_file format. Computed from the output itself.
 import { parseArgs } from "node:util";
-import { describeError } from "../core/errors.ts";
+import { runCli } from "./cli/common.ts";
 import { nullLogger } from "../core/log.ts";
 import { scanOutput } from "../core/sink/resume.ts";
 import { configFromArgs } from "./main.ts";
@@ -29,11 +29,4 @@ async function remaining(args: string[]): Promise<number> {
   return 0;
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exit(await remaining(Deno.args));
-  } catch (e) {
-    console.error(`error: ${describeError(e)}`);
-    Deno.exit(2);
-  }
-}
+if (import.meta.main) await runCli(() => remaining(Deno.args));

@@ -1,15 +1,19 @@
-// Shared by the model CLIs: one clear line and a non-zero exit for any known error.
-import { ConfigError, describeError, InputError, ModelError } from "../../core/errors.ts";
+// Shared by every command-line entry point: one clear line and exit code 2 for a known error (bad config,
+// input, storage or model), 1 for anything else (with the stack under ICHIGO_DEBUG); otherwise the code
+// `main` returns (0 when it returns nothing).
+import { ConfigError, describeError, InputError, ModelError, StorageError } from "../../core/errors.ts";
 
-export async function runCli(main: () => Promise<void>) {
+export async function runCli(main: () => Promise<number | void>): Promise<never> {
+  let code: number;
   try {
-    await main();
+    code = (await main()) ?? 0;
   } catch (e) {
-    const known = e instanceof ModelError || e instanceof InputError || e instanceof ConfigError;
+    const known = e instanceof ModelError || e instanceof InputError || e instanceof ConfigError || e instanceof StorageError;
     console.error(`error: ${describeError(e)}`);
     if (!known && Deno.env.get("ICHIGO_DEBUG")) console.error(e);
-    Deno.exit(known ? 2 : 1);
+    code = known ? 2 : 1;
   }
+  Deno.exit(code);
 }
 
 export function progressPrinter() {

@@ -5,7 +5,8 @@ import { closest } from "fastest-levenshtein";
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { DEFAULT_DISTRIBUTED } from "../../core/config/load.ts";
 import type { DistributedConfig } from "../../core/config/types.ts";
-import { ConfigError, describeError } from "../../core/errors.ts";
+import { ConfigError } from "../../core/errors.ts";
+import { runCli } from "../cli/common.ts";
 import { jobNameOf, jobNames } from "../../core/distributed/names.ts";
 import { configFromArgs } from "../main.ts";
 import { connectNats } from "./connect.ts";
@@ -131,13 +132,4 @@ async function jobsOn(jsm: JetStreamManager): Promise<string[]> {
   return out.sort();
 }
 
-if (import.meta.main) {
-  let code: number;
-  try {
-    code = await statusMain(Deno.args);
-  } catch (e) {
-    console.error(`error: ${describeError(e)}`);
-    code = e instanceof ConfigError ? 2 : 1;
-  }
-  Deno.exit(code);
-}
+if (import.meta.main) await runCli(() => statusMain(Deno.args));

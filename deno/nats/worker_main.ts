@@ -3,7 +3,8 @@
 // process per GPU, same scheduler), writing one shard per range to the shared save_dir. Exits 0 when the job is
 // finished; Ctrl-C finishes the ranges taken (a second Ctrl-C quits at once; its ranges go to other hosts).
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { ConfigError, describeError, InputError, ModelError, StorageError } from "../../core/errors.ts";
+import { ConfigError } from "../../core/errors.ts";
+import { runCli } from "../cli/common.ts";
 import { scheduleOptionsOf } from "../../core/pipeline.ts";
 import { diffSettings, generationOf } from "../../core/distributed/fingerprint.ts";
 import type { WorkerRecord } from "../../core/distributed/messages.ts";
@@ -117,15 +118,4 @@ export async function workerMain(args: string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) {
-  let code: number;
-  try {
-    code = await workerMain(Deno.args);
-  } catch (e) {
-    const known = e instanceof ConfigError || e instanceof InputError || e instanceof StorageError || e instanceof ModelError;
-    console.error(`error: ${describeError(e)}`);
-    if (!known && Deno.env.get("ICHIGO_DEBUG")) console.error(e);
-    code = known ? 2 : 1;
-  }
-  Deno.exit(code);
-}
+if (import.meta.main) await runCli(() => workerMain(Deno.args));

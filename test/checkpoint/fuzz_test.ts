@@ -4,34 +4,9 @@ import assert from "node:assert/strict";
 import { ModelError } from "../../core/errors.ts";
 import { loadCheckpoint } from "../../models/checkpoint/load_checkpoint.ts";
 import { f16, f32, i64, safetensorsSave, stateDict, torchSave } from "../helpers/torch_save.ts";
+import { mutate, rng } from "../../scripts/mutate.ts";
 
 const ITERATIONS = Number(Deno.env.get("FUZZ_ITERATIONS") ?? 1500);
-
-function rng(seed: number) {
-  return () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
-
-function mutate(src: Uint8Array, r: () => number): Uint8Array {
-  const b = src.slice();
-  const kind = Math.floor(r() * 4);
-  if (kind === 0) return b.subarray(0, Math.floor(r() * b.length)); // truncate
-  if (kind === 1) { // flip bytes
-    for (let i = 0, n = 1 + Math.floor(r() * 8); i < n; i++) b[Math.floor(r() * b.length)] = Math.floor(r() * 256);
-    return b;
-  }
-  if (kind === 2) { // insert junk
-    const at = Math.floor(r() * b.length);
-    const junk = Uint8Array.from({ length: 1 + Math.floor(r() * 16) }, () => Math.floor(r() * 256));
-    const out = new Uint8Array(b.length + junk.length);
-    out.set(b.subarray(0, at));
-    out.set(junk, at);
-    out.set(b.subarray(at), at + junk.length);
-    return out;
-  }
-  const at = Math.floor(r() * b.length); // overwrite a 4-byte field with an extreme value
-  b.set([255, 255, 255, 127].slice(0, Math.max(0, b.length - at)), at);
-  return b;
-}
 
 const seeds: [string, Uint8Array][] = [
   ["torch", torchSave({ config: { depth: 1, langs: ["en"] }, state_dict: stateDict({ a: f32([2, 2], [1, 2, 3, 4]), b: f16([3], [1, 2, 3]), c: i64([1], [9]) }) })],
