@@ -1,7 +1,7 @@
 // Child process serving one physical GPU: hosts that GPU's workers and relays their Comlink messages to the
 // parent over stdin/stdout (one JSON line per message; typed arrays encoded). Workers inherit this process's
 // environment, which is how the GPU is chosen (device_env.ts).
-import { decodeLine, encodeLine, type HostMessage } from "./device_wire.ts";
+import { encodeLine, type HostMessage, type ParentMessage, readMessages } from "./device_wire.ts";
 
 const WebWorker = globalThis.Worker;
 const WORKER_URL = new URL("./tts_worker.ts", import.meta.url).href;
@@ -23,22 +23,12 @@ function spawn(w: number) {
   workers.set(w, worker);
 }
 
-const lines = Deno.stdin.readable.pipeThrough(new TextDecoderStream());
-let buf = "";
-for await (const chunk of lines) {
-  buf += chunk;
-  let nl: number;
-  while ((nl = buf.indexOf("\n")) >= 0) {
-    const line = buf.slice(0, nl);
-    buf = buf.slice(nl + 1);
-    if (!line) continue;
-    const m = decodeLine(line);
-    if (m.op === "spawn") spawn(m.w);
-    else if (m.op === "kill") {
-      workers.get(m.w)?.terminate();
-      workers.delete(m.w);
-    } else workers.get(m.w)?.postMessage(m.data);
-  }
+for await (const m of readMessages<ParentMessage>(Deno.stdin.readable)) {
+  if (m.op === "spawn") spawn(m.w);
+  else if (m.op === "kill") {
+    workers.get(m.w)?.terminate();
+    workers.delete(m.w);
+  } else workers.get(m.w)?.postMessage(m.data);
 }
 for (const w of workers.values()) w.terminate();
 Deno.exit(0);

@@ -29,3 +29,17 @@ function reviver(_key: string, value: unknown) {
 const enc = new TextEncoder();
 export const encodeLine = (m: ParentMessage | HostMessage) => enc.encode(JSON.stringify(m, replacer) + "\n");
 export const decodeLine = <T = ParentMessage>(line: string): T => JSON.parse(line, reviver);
+
+/** The protocol's messages from a byte stream, one per non-empty line, as they arrive. */
+export async function* readMessages<T>(stream: ReadableStream<BufferSource>): AsyncGenerator<T> {
+  let buf = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    buf += chunk;
+    let nl: number;
+    while ((nl = buf.indexOf("\n")) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      if (line) yield decodeLine<T>(line);
+    }
+  }
+}

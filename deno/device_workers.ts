@@ -6,7 +6,7 @@ import type { Logger } from "../core/log.ts";
 import type { WorkerApi, WorkerFactory, WorkerHandle } from "../core/schedule/worker_handle.ts";
 import type { EngineSpec } from "../core/worker/engines.ts";
 import { gpuEnvironment } from "./device_env.ts";
-import { decodeLine, encodeLine, type HostMessage, type ParentMessage } from "./device_wire.ts";
+import { encodeLine, type HostMessage, type ParentMessage, readMessages } from "./device_wire.ts";
 import { createDenoWorkerFactory } from "./worker_pool.ts";
 
 export interface WorkerSetOptions {
@@ -85,18 +85,9 @@ class DeviceHost {
   }
 
   async #readLoop() {
-    let buf = "";
-    for await (const chunk of this.#child.stdout.pipeThrough(new TextDecoderStream())) {
-      buf += chunk;
-      let nl: number;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (!line) continue;
-        const m = decodeLine<HostMessage>(line);
-        if (m.error !== undefined) this.#deaths.get(m.w)?.(new Error(m.error));
-        else this.#listeners.get(m.w)?.(m);
-      }
+    for await (const m of readMessages<HostMessage>(this.#child.stdout)) {
+      if (m.error !== undefined) this.#deaths.get(m.w)?.(new Error(m.error));
+      else this.#listeners.get(m.w)?.(m);
     }
   }
 

@@ -61,3 +61,39 @@ export function decoderLayer(
   h = g.op("Add", [h, b.linear(b.mergeHeads(b.attend(cq, io.crossK, io.crossV, "")), `${prefix}.cross_attn.out`)]);
   return { out: g.op("Add", [h, b.mlp(h, prefix)]), stepK: k, stepV: v };
 }
+
+/** The decoder contract's per-layer tensor names (shared by T2S and S2A). */
+export interface DecoderLayerNames {
+  pastKey(i: number): string;
+  pastValue(i: number): string;
+  crossKey(i: number): string;
+  crossValue(i: number): string;
+  stepKey(i: number): string;
+  stepValue(i: number): string;
+}
+
+/** Decoder layer i with its graph inputs (cache, cross K/V) and its step K/V outputs declared by contract name. */
+export function contractDecoderLayer(
+  b: BlockBuilder,
+  x: Value,
+  i: number,
+  names: DecoderLayerNames,
+  shape: { heads: number; headDim: number; encoderLen: number },
+  sqrtQk: number,
+  mask: Value,
+  rope?: RopeAt,
+  crossRope?: RopeAt,
+): Value {
+  const g = b.g, { heads: H, headDim: hd } = shape;
+  const io = {
+    pastK: g.input(names.pastKey(i), "float32", ["batch", H, "capacity", hd]),
+    pastV: g.input(names.pastValue(i), "float32", ["batch", H, "capacity", hd]),
+    crossK: g.input(names.crossKey(i), "float32", ["batch", H, shape.encoderLen, hd]),
+    crossV: g.input(names.crossValue(i), "float32", ["batch", H, shape.encoderLen, hd]),
+    mask,
+  };
+  const layer = decoderLayer(b, x, `decoder.layers.${i}`, sqrtQk, io, rope, crossRope);
+  g.output(layer.stepK, names.stepKey(i), "float32", ["batch", H, 1, hd]);
+  g.output(layer.stepV, names.stepValue(i), "float32", ["batch", H, 1, hd]);
+  return layer.out;
+}

@@ -7,7 +7,7 @@ import { GraphBuilder, type Value } from "../onnx/graph_builder.ts";
 import type { S2aSpec } from "./checkpoint_spec.ts";
 import { S2A_DECODER, S2A_ENCODER } from "./contract.ts";
 import { BlockBuilder, causalMask, maskFromAttention, projectedTable, ropeAt, ropeTables, unembedMatrix } from "./graph_common.ts";
-import { crossKv, decoderLayer, encoderLayer, type RopeAt } from "./graph_layers.ts";
+import { contractDecoderLayer, crossKv, encoderLayer, type RopeAt } from "./graph_layers.ts";
 
 /**
  * RoPE cos/sin at `positions` for the module whose buffer is `invFreq`. Upstream stores one inv_freq per
@@ -89,18 +89,8 @@ export function buildS2aDecoder(spec: S2aSpec): Uint8Array {
   for (let i = 0; i < dims.numDecoderLayers; i++) {
     const selfAt = rope(`decoder.layers.${i}.attn.rotary.inv_freq`, positions, true);
     const crossAt = rope(`decoder.layers.${i}.cross_attn.rotary.inv_freq`, positions, true);
-    const io = {
-      pastK: g.input(S2A_DECODER.pastKey(i), "float32", ["batch", H, "capacity", hd]),
-      pastV: g.input(S2A_DECODER.pastValue(i), "float32", ["batch", H, "capacity", hd]),
-      crossK: g.input(S2A_DECODER.crossKey(i), "float32", ["batch", H, dims.encoderLen, hd]),
-      crossV: g.input(S2A_DECODER.crossValue(i), "float32", ["batch", H, dims.encoderLen, hd]),
-      mask,
-    };
     // Self-attention q/k rotate at p; cross-attention q at p (its keys were rotated at 3j by the encoder).
-    const layer = decoderLayer(b, x!, `decoder.layers.${i}`, spec.sqrtQkScale, io, selfAt, crossAt);
-    x = layer.out;
-    g.output(layer.stepK, S2A_DECODER.stepKey(i), "float32", ["batch", H, 1, hd]);
-    g.output(layer.stepV, S2A_DECODER.stepValue(i), "float32", ["batch", H, 1, hd]);
+    x = contractDecoderLayer(b, x!, i, S2A_DECODER, { heads: H, headDim: hd, encoderLen: dims.encoderLen }, spec.sqrtQkScale, mask, selfAt, crossAt);
   }
   x = b.layerNorm(x!, "decoder.ln_post");
   // DelSumHead: Linear(D -> Q*D) + GELU, chunk q unembedded by codebook q's FlexEmbeddings.

@@ -5,7 +5,7 @@ import { GraphBuilder, type Value } from "../onnx/graph_builder.ts";
 import type { T2sSpec } from "./checkpoint_spec.ts";
 import { T2S_DECODER, T2S_ENCODER } from "./contract.ts";
 import { BlockBuilder, causalMask, maskFromAttention, projectedTable, unembedMatrix } from "./graph_common.ts";
-import { crossKv, decoderLayer, encoderLayer } from "./graph_layers.ts";
+import { contractDecoderLayer, crossKv, encoderLayer } from "./graph_layers.ts";
 
 export function buildT2sEncoder(spec: T2sSpec): Uint8Array {
   const { dims, weights: w } = spec;
@@ -56,17 +56,7 @@ export function buildT2sDecoder(spec: T2sSpec): Uint8Array {
   }
   const mask = maskFromAttention(g, attention);
   for (let i = 0; i < dims.numDecoderLayers; i++) {
-    const io = {
-      pastK: g.input(T2S_DECODER.pastKey(i), "float32", ["batch", H, "capacity", hd]),
-      pastV: g.input(T2S_DECODER.pastValue(i), "float32", ["batch", H, "capacity", hd]),
-      crossK: g.input(T2S_DECODER.crossKey(i), "float32", ["batch", H, dims.encoderLen, hd]),
-      crossV: g.input(T2S_DECODER.crossValue(i), "float32", ["batch", H, dims.encoderLen, hd]),
-      mask,
-    };
-    const layer = decoderLayer(b, x, `decoder.layers.${i}`, spec.sqrtQkScale, io);
-    x = layer.out;
-    g.output(layer.stepK, T2S_DECODER.stepKey(i), "float32", ["batch", H, 1, hd]);
-    g.output(layer.stepV, T2S_DECODER.stepValue(i), "float32", ["batch", H, 1, hd]);
+    x = contractDecoderLayer(b, x, i, T2S_DECODER, { heads: H, headDim: hd, encoderLen: dims.encoderLen }, spec.sqrtQkScale, mask);
   }
   x = b.layerNorm(x, "decoder.ln_post");
   const un = unembedMatrix(w, "embeddings.embedding", "embeddings.embedding.special.weight", spec.logitScale);
