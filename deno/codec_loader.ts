@@ -3,10 +3,11 @@ import { ModelError } from "../core/errors.ts";
 import { EncodecCodec } from "../models/encodec/codec.ts";
 import { decoderFile, encoderFile } from "../models/encodec/convert.ts";
 import { codebooksForBandwidth } from "../models/encodec/weights.ts";
+import { DEFAULT_FILES } from "./engine_files.ts";
 import { loadConverted, type StoreOptions } from "./model_store.ts";
 import { loadOrt } from "./ort_runtime.ts";
 
-export const ENCODEC_DEFAULT_FILE = "model.safetensors";
+export const ENCODEC_DEFAULT_FILE = DEFAULT_FILES.codec;
 
 export async function loadEncodec(ref: string, device: string, bandwidth: number, options: StoreOptions & { decoder?: boolean } = {}) {
   const model = await loadConverted(ref, ENCODEC_DEFAULT_FILE, { bandwidth }, options);

@@ -7,7 +7,11 @@ import type { WorkerApi, WorkerFactory, WorkerHandle } from "../core/schedule/wo
 import type { EngineSpec } from "../core/worker/engines.ts";
 import { gpuEnvironment } from "./device_env.ts";
 import { encodeLine, type HostMessage, type ParentMessage, readMessages } from "./device_wire.ts";
+import { prepareModels } from "./prepare_models.ts";
 import { createDenoWorkerFactory } from "./worker_pool.ts";
+
+/** The production engines (WhisperSpeech + EnCodec); tests name test doubles instead. */
+export const DEFAULT_ENGINE_MODULE = new URL("./engines.ts", import.meta.url).href;
 
 export interface WorkerSetOptions {
   config: PipelineConfig;
@@ -26,7 +30,19 @@ export function createWorkerFactory(options: WorkerSetOptions): { factory: Worke
   const spec = engineSpecOf(options.config, options.extra ?? extraFromEnv());
   const local = createDenoWorkerFactory({ engineModule: options.engineModule, spec, logger: options.logger, onStarted: options.onStarted });
   const hosts = new Map<number, DeviceHost>();
+  // The production engines' models are fetched and converted here once, before the first worker needs them; a
+  // failure is not kept, so a worker restart tries again (and reports the error as a start failure would).
+  let prepared: Promise<void> | undefined;
+  const prepare = () => {
+    if (options.engineModule !== DEFAULT_ENGINE_MODULE) return Promise.resolve();
+    prepared ??= prepareModels(spec, (m) => options.logger.info(m)).catch((e) => {
+      prepared = undefined;
+      throw e;
+    });
+    return prepared;
+  };
   const factory: WorkerFactory = async (id, device) => {
+    await prepare();
     const gpu = device.match(/^gpu:(\d+)$/);
     if (!gpu) return local(id, device);
     const n = Number(gpu[1]);

@@ -5,10 +5,10 @@ import { createWhisperSpeech, hasRandomWeights } from "../models/whisperspeech/l
 import { Vocoder } from "../models/vocos/vocoder.ts";
 import { parseSpeakerFile } from "../models/whisperspeech/speakers.ts";
 import { loadEncodec } from "./codec_loader.ts";
+import { DEFAULT_FILES } from "./engine_files.ts";
 import { loadConverted, type StoreOptions } from "./model_store.ts";
 import { loadOrt } from "./ort_runtime.ts";
 
-export const DEFAULT_FILES = { t2s: "t2s.model", s2a: "s2a.model", vocos: "pytorch_model.bin" } as const;
 
 /** processing.speaker may name a file with a 192-d vector (JSON or raw float32); read once per worker. */
 const speakerFiles = new Map<string, Float32Array>();

@@ -16,7 +16,8 @@ export class FsStorage implements Storage {
   static async open(dir: string, options: { shared?: boolean } = {}): Promise<FsStorage> {
     try {
       await Deno.mkdir(dir, { recursive: true });
-      const probe = `${dir}/.write_probe${TMP_MARK}${Deno.pid}`;
+      // Unique per writer: hosts sharing a save_dir can have the same pid (containers often run as pid 1).
+      const probe = `${dir}/.write_probe${TMP_MARK}${Deno.pid}.${crypto.randomUUID().slice(0, 8)}`;
       await Deno.writeFile(probe, new Uint8Array([1]));
       await Deno.remove(probe);
     } catch (e) {

@@ -10,9 +10,8 @@ import { FsStorage } from "./fs_storage.ts";
 import { createLogger } from "./logger.ts";
 import { openTextSource } from "./open_source.ts";
 import { formatDuration, formatProgress, ProgressView } from "./progress_view.ts";
-import { createWorkerFactory } from "./device_workers.ts";
+import { createWorkerFactory, DEFAULT_ENGINE_MODULE } from "./device_workers.ts";
 
-export const DEFAULT_ENGINE_MODULE = new URL("./engines.ts", import.meta.url).href;
 
 /** Reads the config file named by --config (or fails with a message saying how to give one). */
 export async function configFromArgs(args: string[]) {

@@ -80,6 +80,35 @@ Deno.test("model refs on the Hub: HF_ENDPOINT + HF_TOKEN, downloaded once, conve
   }
 });
 
+Deno.test("concurrent loads of one model in one process (workers share a pid) all succeed, leaving no temp files", async () => {
+  const st = safetensorsSave(randomEncodecStateDict(MICRO_ENCODEC, 13, "huggingface"));
+  const hub = await startHubServer({ models: { "facebook/encodec_24khz": { "model.safetensors": st } } });
+  const cache = await Deno.makeTempDir();
+  const env = (k: string) => (k === "HF_ENDPOINT" ? hub.url : undefined);
+  try {
+    // Downloads racing each other, then conversions of a local checkpoint racing each other.
+    const hubLoads = await Promise.all([0, 1, 2].map(() => loadEncodec("facebook/encodec_24khz", "cpu", 1.5, { cacheDir: cache, env })));
+    const localLoads = await Promise.all([0, 1, 2].map(() => loadEncodec(`${dir}/encodec_micro.th`, "cpu", 1.5, { cacheDir: cache, env })));
+    for (const [loads, bytes] of [[hubLoads, st], [localLoads, th]] as const) {
+      for (const l of loads) {
+        assert.deepEqual(Array.from(await l.codec.encode(pcm, 24000)), expectedTokens(bytes, pcm));
+        await l.codec.dispose();
+      }
+    }
+    const leftovers: string[] = [];
+    const walk = async (d: string) => {
+      for await (const e of Deno.readDir(d)) {
+        if (e.name.includes(".tmp.")) leftovers.push(`${d}/${e.name}`);
+        if (e.isDirectory) await walk(`${d}/${e.name}`);
+      }
+    };
+    await walk(cache);
+    assert.deepEqual(leftovers, []);
+  } finally {
+    await hub.close();
+  }
+});
+
 Deno.test("bad input to the codec CLIs: one clear line, non-zero exit", async () => {
   Deno.writeTextFileSync(`${dir}/notwav.wav`, "RIFF? no.");
   Deno.writeFileSync(`${dir}/cut.th`, th.subarray(0, th.length / 2));

@@ -9,15 +9,19 @@ import { runCli } from "./cli_helpers.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
-Deno.test("demo config end to end (test mode, 6 rows): CSV shards of EnCodec tokens; speak reproduces row 0", async () => {
+Deno.test("demo config end to end (test mode, 6 rows, 2 workers, fresh cache): models converted once; CSV shards of EnCodec tokens; speak reproduces row 0", async () => {
   const dir = await Deno.makeTempDir({ prefix: "demo_run_" });
   const env = { ICHIGO_CACHE: `${dir}/cache` };
   const cfg = `${dir}/demo_test.yaml`;
   Deno.writeTextFileSync(cfg, Deno.readTextFileSync(`${ROOT}/configs/demo.yaml`).replace("data/sample_prompts.parquet", `${ROOT}/data/sample_prompts.parquet`) +
-    `test:\n  num_samples: 6\n  save_dir: ${dir}/out\n  num_procs_per_device: 1\n  batch_size: 3\n`);
+    `test:\n  num_samples: 6\n  save_dir: ${dir}/out\n  num_procs_per_device: 2\n  batch_size: 3\n`);
   const run = await runCli(["--config", cfg, "--test"], env);
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stderr + run.stdout, /RANDOM WEIGHTS/);
+  // Both workers start on a cold cache: each model is converted once, by the parent, and no worker fails to start.
+  const conversions = (run.stderr + run.stdout).match(/converting demo:\w+ .* to ONNX/g) ?? [];
+  assert.deepEqual(conversions.map((l) => l.split(" ")[1]).sort(), ["demo:encodec", "demo:s2a", "demo:t2s", "demo:vocos"]);
+  assert.doesNotMatch(run.stderr + run.stdout, /failed to start/);
   const rows = new Map<number, number[]>();
   for (const e of Deno.readDirSync(`${dir}/out`)) {
     if (e.name.startsWith("audio_tokens_")) for (const r of decodeCsv(Deno.readFileSync(`${dir}/out/${e.name}`))) rows.set(r.index, Array.from(r.tokens));
