@@ -55,7 +55,7 @@ export async function run(args: string[]) {
       const sItems = stoks.map((s, i) => ({ stoks: s, speaker, seed: 1, item: i, piece: 0 }));
       const sampling = { temperature: 0.7, batchSize: b };
       // Untimed run at this batch size first: ONNX Runtime's arena and the KV slab pool grow to it once, as in
-      // a long run (cold, the first batch-16 pass on cpu is ~40% slower, mostly fresh pages being faulted in).
+      // a long run (a cold first batch-16 pass measured ~40% slower on cpu: fresh pages, the arena growing).
       await generateT2S(t2sModel, items, sampling);
       await generateS2A(s2aModel, sItems, sampling);
       let t = performance.now();

@@ -7,10 +7,8 @@ import { DEFAULT_FILES } from "./engine_files.ts";
 import { loadConverted, type StoreOptions } from "./model_store.ts";
 import { loadOrt } from "./ort_runtime.ts";
 
-export const ENCODEC_DEFAULT_FILE = DEFAULT_FILES.codec;
-
 export async function loadEncodec(ref: string, device: string, bandwidth: number, options: StoreOptions & { decoder?: boolean } = {}) {
-  const model = await loadConverted(ref, ENCODEC_DEFAULT_FILE, { bandwidth }, options);
+  const model = await loadConverted(ref, DEFAULT_FILES.codec, { bandwidth }, options);
   if (model.descriptor.kind !== "encodec") throw new ModelError(`${ref}: is a ${model.descriptor.kind} model, not EnCodec`);
   const cfg = model.descriptor.config as { bins: number; sample_rate: number; hop: number };
   const nq = codebooksForBandwidth(bandwidth, cfg.bins, cfg.sample_rate / cfg.hop);

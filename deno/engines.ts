@@ -9,7 +9,6 @@ import { DEFAULT_FILES } from "./engine_files.ts";
 import { loadConverted, type StoreOptions } from "./model_store.ts";
 import { loadOrt } from "./ort_runtime.ts";
 
-
 /** processing.speaker may name a file with a 192-d vector (JSON or raw float32); read once per worker. */
 const speakerFiles = new Map<string, Float32Array>();
 function speakerFromFile(path: string): Float32Array | undefined {

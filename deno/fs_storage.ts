@@ -2,8 +2,8 @@
 // A kill at any instant leaves either the old file or the new one, never a prefix.
 import { StorageError } from "../core/errors.ts";
 import type { Storage } from "../core/sink/storage.ts";
+import { syncDir, TMP_MARK, uniqueTempName, writeSynced } from "./durable_file.ts";
 
-const TMP_MARK = ".tmp.";
 // Failpoint for the reliability tests: hold every write between fsync and rename, so kills land mid-write.
 const WRITE_DELAY_MS = Number(Deno.env.get("ICHIGO_FAILPOINT_WRITE_DELAY_MS") ?? 0);
 
@@ -16,8 +16,7 @@ export class FsStorage implements Storage {
   static async open(dir: string, options: { shared?: boolean } = {}): Promise<FsStorage> {
     try {
       await Deno.mkdir(dir, { recursive: true });
-      // Unique per writer: hosts sharing a save_dir can have the same pid (containers often run as pid 1).
-      const probe = `${dir}/.write_probe${TMP_MARK}${Deno.pid}.${crypto.randomUUID().slice(0, 8)}`;
+      const probe = uniqueTempName(`${dir}/.write_probe`);
       await Deno.writeFile(probe, new Uint8Array([1]));
       await Deno.remove(probe);
     } catch (e) {
@@ -35,17 +34,10 @@ export class FsStorage implements Storage {
   async write(path: string, data: Uint8Array): Promise<void> {
     const full = `${this.dir}/${path}`;
     const folder = full.slice(0, full.lastIndexOf("/"));
-    const tmp = `${full}${TMP_MARK}${Deno.pid}.${crypto.randomUUID().slice(0, 8)}`;
+    const tmp = uniqueTempName(full);
     try {
       if (path.includes("/")) await Deno.mkdir(folder, { recursive: true });
-      const file = await Deno.open(tmp, { write: true, create: true, truncate: true });
-      try {
-        let off = 0;
-        while (off < data.length) off += await file.write(data.subarray(off));
-        await file.sync();
-      } finally {
-        file.close();
-      }
+      await writeSynced(tmp, data);
       if (WRITE_DELAY_MS > 0) await new Promise((r) => setTimeout(r, WRITE_DELAY_MS));
       await Deno.rename(tmp, full);
       await syncDir(folder);
@@ -89,18 +81,4 @@ const SHARED_TMP_AGE_MS = 3_600_000;
 async function olderThan(path: string, ms: number): Promise<boolean> {
   const mtime = (await Deno.stat(path).catch(() => undefined))?.mtime;
   return mtime !== null && mtime !== undefined && Date.now() - mtime.getTime() > ms;
-}
-
-/** Makes a rename durable (ext4/XFS need the directory entry flushed too). */
-async function syncDir(dir: string) {
-  try {
-    const d = await Deno.open(dir, { read: true });
-    try {
-      await d.sync();
-    } finally {
-      d.close();
-    }
-  } catch {
-    // Some platforms cannot open or fsync a directory; the rename is still atomic.
-  }
 }

@@ -2,6 +2,7 @@
 // (atomically, with progress; HF_ENDPOINT and HF_TOKEN honoured, the token never logged), convert once, and
 // reuse the converted ONNX graphs, keyed by the sha256 of the source and the converter version.
 import { ModelError } from "../core/errors.ts";
+import { uniqueTempName, writeSynced } from "./durable_file.ts";
 import { loadCheckpoint } from "../models/checkpoint/load_checkpoint.ts";
 import { DESCRIPTOR, encodeDescriptor, type ModelDescriptor } from "../models/convert/descriptor.ts";
 import { type ConvertOptions, converterFor } from "../models/convert/registry.ts";
@@ -91,7 +92,7 @@ async function download(url: string, target: string, ref: ModelRef, options: Sto
   }
   const total = Number(res.headers.get("content-length")) || undefined;
   await Deno.mkdir(target.slice(0, target.lastIndexOf("/")), { recursive: true });
-  const tmp = uniqueTemp(target);
+  const tmp = uniqueTempName(target);
   const file = await Deno.open(tmp, { write: true, create: true, truncate: true });
   let loaded = 0;
   try {
@@ -114,22 +115,6 @@ async function download(url: string, target: string, ref: ModelRef, options: Sto
   }
   await Deno.rename(tmp, target); // only a whole file ever has the final name
   options.log?.(`downloaded ${label} (${(loaded / 1e6).toFixed(1)} MB)`);
-}
-
-/** A temp name no other writer uses: the pid alone is shared by every worker thread of one process. */
-function uniqueTemp(path: string): string {
-  return `${path}.tmp.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}`;
-}
-
-async function writeSynced(path: string, data: Uint8Array) {
-  const file = await Deno.open(path, { write: true, create: true, truncate: true });
-  try {
-    let off = 0;
-    while (off < data.length) off += await file.write(data.subarray(off));
-    await file.sync();
-  } finally {
-    file.close();
-  }
 }
 
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
@@ -161,7 +146,7 @@ export async function loadConverted(
   if (await exists(`${dir}/${DESCRIPTOR}`)) return openConverted(dir);
   options.log?.(`converting ${label} (${converter.kind}) to ONNX…`);
   const { files, descriptor } = converter.convert(ck, { ...convert, sourceSha256: sha, label, configYaml, randomWeights: ref.kind === "demo" || undefined });
-  const tmp = uniqueTemp(dir);
+  const tmp = uniqueTempName(dir);
   await Deno.mkdir(tmp, { recursive: true });
   // Synced before the rename: a crash must not leave a complete-looking folder with a torn graph in the cache.
   for (const [name, data] of Object.entries(files)) await writeSynced(`${tmp}/${name}`, data);
