@@ -15,7 +15,7 @@ const STATUS = new URL("../../deno/nats/status_main.ts", import.meta.url).pathna
 function outputRows(dir: string): Map<number, string> {
   const rows = new Map<number, string>();
   for (const e of Deno.readDirSync(dir)) {
-    if (!e.name.startsWith("audio_tokens_") || e.name.includes(".tmp.")) continue;
+    if (!e.name.startsWith("audio_tokens_") || e.name.includes(".ichigo-tmp.")) continue;
     for (const r of decodeCsv(Deno.readFileSync(`${dir}/${e.name}`))) {
       assert.ok(!rows.has(r.index), `index ${r.index} appears twice`);
       rows.set(r.index, Array.from(r.tokens).join(","));
