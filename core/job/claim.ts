@@ -40,11 +40,23 @@ export async function checkJob(storage: Storage, identity: JobIdentity): Promise
   return "same";
 }
 
-/** checkJob, then records the identity when the folder has none yet (atomically, once). */
+/** checkJob, then records the identity when the folder has none yet (atomically, once). A folder whose job
+ * differs but that holds no rows yet (a first run that stopped on a config or dataset error) is re-recorded. */
 export async function claimJob(storage: Storage, identity: JobIdentity, logger: Logger, now = () => Date.now()): Promise<void> {
-  if (await checkJob(storage, identity) === "same") return;
+  try {
+    if (await checkJob(storage, identity) === "same") return;
+  } catch (e) {
+    if (!(e instanceof JobMismatchError) || await holdsRows(storage)) throw e;
+    logger.info(`${storage.label}/${JOB_FILE}: the folder holds no rows yet, so it is recorded again for this run's settings (${e.differences.join("; ")})`);
+  }
   await storage.write(JOB_FILE, encodeJobFile(identity, new Date(now())));
   logger.debug(`${storage.label}/${JOB_FILE}: job recorded`);
+}
+
+/** Any shard, sidecar or failed-index file (in quarantine/ too: those rows were made by the recorded job). */
+async function holdsRows(storage: Storage): Promise<boolean> {
+  if (!storage.list) return true;
+  return (await storage.list("")).some((p) => /(^|\/)(audio_tokens_|shard_|failed_indices_|failed_details_|split_indices_)/.test(p));
 }
 
 async function legacyIdentity(storage: Storage): Promise<JobIdentity | undefined> {
