@@ -38,15 +38,23 @@ export async function scanOutput(storage: Storage, logger: Logger, options: Scan
   const state: OutputState = { done: new DoneRows(), failed: new Set(), keys: new Set(), shards: [], quarantined: [], problems: [], duplicates: [] };
   if (!storage.list) return state;
   const files = new Set((await storage.list("")).filter((p) => !p.includes("/")));
-  const problem = (file: string, reason: string, action: string) => {
-    const line = `${storage.label}/${file}: ${reason}; ${readOnly ? `left as it is (a run would ${action})` : action}`;
+  const problem = (file: string, reason: string, action: string, would: string) => {
+    const line = `${storage.label}/${file}: ${reason}; ${readOnly ? `left as it is (a run would ${would})` : action}`;
     state.problems.push(line);
     logger.warn(line);
   };
-  const moveAway = async (file: string, reason: string, redo: string) => {
-    problem(file, reason, `moved to quarantine/${redo}`);
+  const moveAway = async (file: string, reason: string, redo = true) => {
+    problem(file, reason, `moved to quarantine/${redo ? "; its rows will be redone" : ""}`, `move it to quarantine/${redo ? " and redo its rows" : ""}`);
     state.quarantined.push({ file, reason });
-    if (!readOnly) await quarantine(storage, file);
+    if (!readOnly) await quarantine(storage, file); // a failure here (quarantine/ is a symlink...) stops the run
+  };
+  const readOrNote = async (file: string): Promise<Uint8Array | undefined> => {
+    try {
+      return await storage.read(file);
+    } catch (e) {
+      problem(file, `cannot be read (${(e as Error).message})`, "skipped; its rows will be redone", "skip it and redo its rows");
+      return undefined;
+    }
   };
 
   for (const file of [...files].sort()) {
@@ -54,63 +62,61 @@ export async function scanOutput(storage: Storage, logger: Logger, options: Scan
     if (!m) continue;
     const key = m[1];
     const sideName = sidecarFile(key);
-    try {
-      const bytes = await storage.read(file);
-      if (!bytes) continue; // vanished while listing
-      if (files.has(sideName)) {
-        let side;
-        try {
-          side = decodeSidecar((await storage.read(sideName)) ?? new Uint8Array());
-        } catch (e) {
-          await moveAway(sideName, `damaged sidecar (${(e as Error).message})`, "");
-          await moveAway(file, `its sidecar ${sideName} is damaged, so it cannot be verified`, "; its rows will be redone");
-          continue;
-        }
-        const reason = side.shard !== file
-          ? `its sidecar describes ${side.shard}`
-          : side.bytes !== bytes.length
-          ? `size ${bytes.length} bytes, its sidecar recorded ${side.bytes} (damaged or edited)`
-          : (await sha256Hex(bytes)) !== side.sha256
-          ? "checksum mismatch: its bytes changed since they were written (damaged or edited)"
-          : undefined;
-        if (reason) {
-          await moveAway(file, reason, "; its rows will be redone");
-          if (!readOnly) await quarantine(storage, sideName);
-          continue;
-        }
-        side.rows.forEach((i, n) => state.done.add(i, side.text_hashes[n]));
-        for (const i of side.failed) state.failed.add(i);
-        state.keys.add(key);
-        state.shards.push(file);
-        await checkSideFiles(storage, key, side.files, side.failed, files, readOnly, problem, moveAway);
-        continue;
-      }
-      // No sidecar: output of a version before sidecars (or one deleted by hand). Decode and check the tokens.
-      let rows;
+    const bytes = await readOrNote(file);
+    if (!bytes) {
+      state.keys.add(key); // still there: a new shard must not take its name
+      continue;
+    }
+    if (files.has(sideName)) {
+      let side;
       try {
-        rows = await decodeShard(file, bytes);
+        side = decodeSidecar((await readOrNote(sideName)) ?? new Uint8Array());
       } catch (e) {
-        await moveAway(file, `does not decode (${(e as Error).message})`, "; its rows will be redone");
+        await moveAway(sideName, `damaged sidecar (${(e as Error).message})`, false);
+        await moveAway(file, `its sidecar ${sideName} is damaged, so it cannot be verified`);
         continue;
       }
-      const bad = tokenProblem(rows, options.codebooks ?? 2);
-      if (bad) {
-        await moveAway(file, `tokens break the format (${bad})`, "; its rows will be redone");
+      const reason = side.shard !== file
+        ? `its sidecar describes ${side.shard}`
+        : side.bytes !== bytes.length
+        ? `size ${bytes.length} bytes, its sidecar recorded ${side.bytes} (damaged or edited)`
+        : (await sha256Hex(bytes)) !== side.sha256
+        ? "checksum mismatch: its bytes changed since they were written (damaged or edited)"
+        : undefined;
+      if (reason) {
+        await moveAway(file, reason);
+        if (!readOnly) await quarantine(storage, sideName);
         continue;
       }
-      for (const r of rows) state.done.add(r.index, undefined);
+      side.rows.forEach((i, n) => state.done.add(i, side.text_hashes[n]));
+      for (const i of side.failed) state.failed.add(i);
       state.keys.add(key);
       state.shards.push(file);
-      if (files.has(failedFile(key))) {
-        try {
-          for (const i of decodeJsonIndices((await storage.read(failedFile(key)))!)) state.failed.add(i);
-        } catch (e) {
-          await moveAway(failedFile(key), `unreadable failed-index file (${(e as Error).message})`, "; its rows will be redone");
-        }
-      }
+      await checkSideFiles(storage, key, side.files, side.failed, files, readOnly, problem, moveAway);
+      continue;
+    }
+    // No sidecar: output of a version before sidecars (or one deleted by hand). Decode and check the tokens.
+    let rows;
+    try {
+      rows = await decodeShard(file, bytes);
     } catch (e) {
-      // A read that fails (I/O error, permissions): never trusted, never fatal to the scan.
-      await moveAway(file, `cannot be read (${(e as Error).message})`, "; its rows will be redone").catch(() => {});
+      await moveAway(file, `does not decode (${(e as Error).message})`);
+      continue;
+    }
+    const bad = tokenProblem(rows, options.codebooks ?? 2);
+    if (bad) {
+      await moveAway(file, `tokens break the format (${bad})`);
+      continue;
+    }
+    for (const r of rows) state.done.add(r.index, undefined);
+    state.keys.add(key);
+    state.shards.push(file);
+    if (files.has(failedFile(key))) {
+      try {
+        for (const i of decodeJsonIndices((await readOrNote(failedFile(key))) ?? new Uint8Array())) state.failed.add(i);
+      } catch (e) {
+        await moveAway(failedFile(key), `unreadable failed-index file (${(e as Error).message})`);
+      }
     }
   }
 
@@ -138,16 +144,16 @@ async function checkSideFiles(
   failed: number[],
   files: Set<string>,
   readOnly: boolean,
-  problem: (file: string, reason: string, action: string) => void,
-  moveAway: (file: string, reason: string, redo: string) => Promise<void>,
+  problem: (file: string, reason: string, action: string, would: string) => void,
+  moveAway: (file: string, reason: string, redo?: boolean) => Promise<void>,
 ) {
   for (const [name, sha] of Object.entries(recorded)) {
     const bytes = files.has(name) ? await storage.read(name).catch(() => undefined) : undefined;
     const reason = !bytes ? "missing" : (await sha256Hex(bytes)) !== sha ? "checksum mismatch (damaged or edited)" : undefined;
     if (!reason) continue;
     if (name === failedFile(key)) {
-      problem(name, reason, "rewritten from its shard's sidecar");
+      problem(name, reason, "rewritten from its shard's sidecar", "rewrite it from its shard's sidecar");
       if (!readOnly) await storage.write(name, encodeFailedIndices(failed.map((index) => ({ index, error: "", attempts: 0 }))));
-    } else if (bytes) await moveAway(name, reason, "");
+    } else if (bytes) await moveAway(name, reason, false);
   }
 }
