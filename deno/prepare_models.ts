@@ -10,7 +10,7 @@ export async function prepareModels(
   log: (message: string) => void,
   options: Pick<StoreOptions, "env"> = {},
 ): Promise<void> {
-  const store: StoreOptions = { ...options, cacheDir: spec.models.cacheDir, log, onProgress: tenthsLogger(log) };
+  const store: StoreOptions = { ...options, cacheDir: spec.models.cacheDir, log, onProgress: tenthsLogger(log), verify: true };
   const convert = { bandwidth: spec.bandwidth };
   const { t2s, s2a, vocos, codec } = spec.models;
   if (t2s) await loadConverted(t2s, DEFAULT_FILES.t2s, convert, store);
