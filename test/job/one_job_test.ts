@@ -63,6 +63,8 @@ Deno.test("a rerun with other settings, models, format or dataset is refused nam
     [["--config", cfg, "--format", "parquet"], 'format: output has "csv", this run "parquet"'],
     [["--config", variant("batch", { save_batch_size: 5 })], "shard_rows: output has 20, this run 5"],
     [["--config", cfg, "--dataset", `${dir}/other.jsonl`], `dataset.name: output has "${dir}/data.jsonl", this run "${dir}/other.jsonl"`],
+    // A NATS coordinator checks the folder before it connects (no server needed to be refused).
+    [["--config", variant("nats", { seed: 2 }), "--nats", "nats://127.0.0.1:9"], "seed: output has 0, this run 2"],
   ];
   for (const [args, difference] of cases) {
     const r = await run(args);
