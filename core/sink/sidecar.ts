@@ -54,7 +54,13 @@ export async function makeSidecar(
 ): Promise<Sidecar> {
   let min = Infinity;
   let max = -Infinity;
-  for (const d of done) for (const t of d.tokens) (t < min && (min = t), t > max && (max = t));
+  for (const d of done) {
+    const t = d.tokens;
+    for (let i = 0; i < t.length; i++) {
+      if (t[i] < min) min = t[i];
+      if (t[i] > max) max = t[i];
+    }
+  }
   const hashes: Record<string, string> = {};
   for (const [name, bytes] of Object.entries(files)) hashes[name] = await sha256Hex(bytes);
   return {
