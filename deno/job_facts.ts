@@ -6,7 +6,9 @@ import { ModelError } from "../core/errors.ts";
 import type { JobFacts } from "../core/job/identity.ts";
 import { parseModelRef } from "../models/loading/model_ref.ts";
 import { DEFAULT_FILES } from "./engine_files.ts";
-import { fetchSource, openConverted, sha256Hex } from "./model_store.ts";
+import { createHash } from "node:crypto";
+import { fetchSource, openConverted } from "./model_store.ts";
+import { tenthsLogger } from "./prepare_models.ts";
 
 export async function jobFactsOf(config: PipelineConfig, options: { modelsUsed: boolean; log?: (m: string) => void }): Promise<JobFacts> {
   const facts: JobFacts = { models: {} };
@@ -19,7 +21,7 @@ export async function jobFactsOf(config: PipelineConfig, options: { modelsUsed: 
   const speaker = config.processing.speaker;
   if (speaker !== "default") {
     try {
-      facts.speaker = await sha256Hex(await Deno.readFile(speaker));
+      facts.speaker = await fileSha256(speaker);
     } catch {
       // Not a file: a preset name; the engines report an unknown one.
     }
@@ -35,10 +37,18 @@ async function modelHash(refText: string, defaultFile: string, config: PipelineC
     const sha = converted?.descriptor.source_sha256;
     if (sha) return sha;
   }
-  const path = await fetchSource(refText, defaultFile, { cacheDir: config.models.cacheDir, log });
+  const path = await fetchSource(refText, defaultFile, { cacheDir: config.models.cacheDir, log, onProgress: log && tenthsLogger(log) });
   try {
-    return await sha256Hex(await Deno.readFile(path));
+    return await fileSha256(path);
   } catch (e) {
     throw new ModelError(`${path}: cannot read the model file (${(e as Error).message})`);
   }
+}
+
+/** sha256 of a file, streamed (checkpoints are GBs: never held in memory whole). */
+async function fileSha256(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  const file = await Deno.open(path, { read: true });
+  for await (const chunk of file.readable) hash.update(chunk); // the stream closes the file
+  return hash.digest("hex");
 }

@@ -20,7 +20,7 @@ export async function prepareModels(
 }
 
 /** Download progress for the log: a line at each tenth of a file (or each 100 MB when the size is unknown). */
-function tenthsLogger(log: (message: string) => void) {
+export function tenthsLogger(log: (message: string) => void) {
   const last = new Map<string, number>();
   return (label: string, loaded: number, total?: number) => {
     const step = total ? Math.floor((10 * loaded) / total) : Math.floor(loaded / 1e8);

@@ -79,3 +79,18 @@ Deno.test("DoneRows: compact sorted state; duplicates found; text hashes kept pe
   assert.ok(big.has(599_998) && !big.has(599_999));
   assert.equal(big.hashOf(1000), textHash("500"));
 });
+
+Deno.test("jobFactsOf: the sha256 of a local model file and of a speaker file, streamed; test doubles use no models", async () => {
+  const { jobFactsOf } = await import("../../deno/job_facts.ts");
+  const dir = await Deno.makeTempDir();
+  const bytes = Uint8Array.from({ length: 200_000 }, (_, i) => (i * 7) % 256);
+  Deno.writeFileSync(`${dir}/t2s.model`, bytes);
+  Deno.writeTextFileSync(`${dir}/speaker.json`, "[0.5]");
+  const hex = async (b: Uint8Array<ArrayBuffer>) => Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", b)), (x) => x.toString(16).padStart(2, "0")).join("");
+  const c = resolveConfig({ dataset: { name: "x.jsonl" }, processing: { speaker: `${dir}/speaker.json` }, models: { t2s: `${dir}/t2s.model`, s2a: "demo:s2a" } }, {});
+  const facts = await jobFactsOf({ ...c, models: { t2s: `${dir}/t2s.model`, s2a: "demo:s2a" } }, { modelsUsed: true });
+  assert.equal(facts.models?.t2s, await hex(bytes));
+  assert.equal(facts.models?.s2a, undefined, "demo models are known by their ref");
+  assert.equal(facts.speaker, await hex(new TextEncoder().encode("[0.5]")));
+  assert.deepEqual((await jobFactsOf(c, { modelsUsed: false })).models, {});
+});
