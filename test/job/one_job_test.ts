@@ -238,3 +238,14 @@ Deno.test("test mode is a fixed subset: --test twice does num_samples rows once;
   assert.equal((await run(["--config", cfg])).code, 0);
   assert.deepEqual((await outputIndices(`${dir}/out`)).done, range(30));
 });
+
+Deno.test("each row's sidecar entry records the try that produced it (row 3 failed once: try 2)", async () => {
+  const dir = await Deno.makeTempDir();
+  const cfg = makeJob(dir, 10, { save_batch_size: 10, max_retries: 3 });
+  Deno.mkdirSync(`${dir}/state`);
+  const r = await run(["--config", cfg], { ICHIGO_ENGINE_EXTRA: JSON.stringify({ failOnce: [3], stateDir: `${dir}/state` }) });
+  assert.equal(r.code, 0, r.stderr);
+  const side = JSON.parse(Deno.readTextFileSync(`${dir}/out/shard_000000000_000000009.json`));
+  assert.deepEqual(side.rows, range(10));
+  assert.deepEqual(side.attempts, range(10).map((i) => (i === 3 ? 2 : 1)));
+});
