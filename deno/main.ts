@@ -64,7 +64,8 @@ export async function main(args: string[]): Promise<number> {
   const source = await openTextSource(config.dataset);
   const { storage, lock, identity } = await openJobFolder(config, { logger, modelsUsed: engineModule === DEFAULT_ENGINE_MODULE, what: "deno task run" });
   const controller = new AbortController();
-  lock.lost.addEventListener("abort", () => controller.abort());
+  // Another run took the folder over (it judged this one gone): write nothing more, not even finished rows.
+  lock.lost.addEventListener("abort", () => Deno.exit(2));
   const onSignal = () => {
     if (controller.signal.aborted) Deno.exit(130);
     logger.warn("interrupted: finishing the rows in flight and writing what is done (press Ctrl-C again to quit now)");
