@@ -3,7 +3,7 @@
 import { ConfigError, StorageError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Storage } from "../sink/storage.ts";
-import { decodeJobFile, diffIdentity, encodeJobFile, JOB_FILE, type JobIdentity, jobIdentityOf } from "./identity.ts";
+import { decodeJobFile, diffIdentity, encodeJobFile, JOB_FILE, type JobFile, type JobIdentity, jobIdentityOf } from "./identity.ts";
 import { MANIFEST } from "../manifest.ts";
 import type { PipelineConfig } from "../config/types.ts";
 
@@ -16,10 +16,23 @@ export class JobMismatchError extends ConfigError {
   }
 }
 
-/** What the folder says about its job: its recorded identity, or none yet (a new or pre-job.json folder). */
-export async function checkJob(storage: Storage, identity: JobIdentity): Promise<"same" | "new"> {
+/** The folder's job.json, or undefined when it has none; a damaged one is a StorageError naming it (exit 2). */
+export async function readJob(storage: Storage): Promise<JobFile | undefined> {
   const bytes = await storage.read(JOB_FILE);
-  if (!bytes) {
+  if (!bytes) return undefined;
+  try {
+    return decodeJobFile(bytes);
+  } catch (e) {
+    throw new StorageError(`${storage.label}/${JOB_FILE}: damaged (${(e as Error).message}); it records which job this ` +
+      `folder belongs to, so nothing was done: restore it, or move the folder's output elsewhere and start again`);
+  }
+}
+
+/** What the folder says about its job: the same as `identity`, or none yet (a new or pre-job.json folder).
+ * Throws JobMismatchError naming each difference, or StorageError for a damaged job.json. */
+export async function checkJob(storage: Storage, identity: JobIdentity): Promise<"same" | "new"> {
+  const job = await readJob(storage);
+  if (!job) {
     const legacy = await legacyIdentity(storage);
     if (legacy) {
       // Output written before job.json existed: its first run's config is the best record of its job.
@@ -28,14 +41,7 @@ export async function checkJob(storage: Storage, identity: JobIdentity): Promise
     }
     return "new";
   }
-  let recorded: JobIdentity;
-  try {
-    recorded = decodeJobFile(bytes).identity;
-  } catch (e) {
-    throw new StorageError(`${storage.label}/${JOB_FILE}: damaged (${(e as Error).message}); it records which job this ` +
-      `folder belongs to, so nothing was done: restore it, or move the folder's output elsewhere and start again`);
-  }
-  const diffs = diffIdentity(recorded, identity);
+  const diffs = diffIdentity(job.identity, identity);
   if (diffs.length > 0) throw new JobMismatchError(storage.label, diffs);
   return "same";
 }
