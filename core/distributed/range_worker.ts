@@ -196,8 +196,8 @@ export async function runRangeWorker(o: RangeWorkerOptions): Promise<WorkerStats
       byIndex.delete(outcome.item.index);
       h.waiting.delete(outcome.item.index);
       const hash = h.hashes.get(outcome.item.index)!;
-      if (outcome.kind === "done") h.done.set(outcome.item.index, { ...outcome.item, attempt: outcome.attempt, textHash: hash });
-      else h.failed.set(outcome.item.index, { ...outcome.item, textHash: hash });
+      if (outcome.kind === "done") h.done.set(outcome.item.index, Object.assign(outcome.item, { attempt: outcome.attempt, textHash: hash }));
+      else h.failed.set(outcome.item.index, Object.assign(outcome.item, { textHash: hash }));
       if (h.waiting.size === 0) track(finish(h.key, h));
     }
   } catch (e) {
