@@ -11,6 +11,7 @@ import { createLogger } from "./logger.ts";
 import { openTextSource } from "./open_source.ts";
 import { formatDuration, formatProgress, ProgressView } from "./progress_view.ts";
 import { createWorkerFactory, DEFAULT_ENGINE_MODULE } from "./device_workers.ts";
+import { installShutdown } from "./shutdown.ts";
 
 
 /** Reads the config file named by --config (or fails with a message saying how to give one). */
@@ -62,14 +63,6 @@ export async function main(args: string[]): Promise<number> {
   const storage = await FsStorage.open(config.processing.save_dir);
   const remainingIndices = await remainingFor(config);
   const source = await openTextSource(config.dataset);
-  const controller = new AbortController();
-  const onSignal = () => {
-    if (controller.signal.aborted) Deno.exit(130);
-    logger.warn("interrupted: finishing the rows in flight and writing what is done (press Ctrl-C again to quit now)");
-    controller.abort();
-  };
-  Deno.addSignalListener("SIGINT", onSignal);
-  Deno.addSignalListener("SIGTERM", onSignal);
   const engines: string[] = [];
   const pool = createWorkerFactory({
     config,
@@ -77,6 +70,11 @@ export async function main(args: string[]): Promise<number> {
     logger,
     onStarted: (_, d) => engines.push(d),
   });
+  // Models are fetched and converted once, before any worker starts: a model that cannot be converted stops the
+  // run here with its message. No signal handler yet: a signal during a download or a conversion (which holds
+  // this thread) ends the process at once, and nothing is lost (cache files are renamed into place when whole).
+  await pool.prepare();
+  const shutdown = installShutdown(logger, () => pool.stop());
   logger.info(`${config.test_mode ? "test mode: " : ""}${source.label} -> ${storage.label} (${config.processing.format}), ` +
     `${config.processing.devices.join(", ")} x ${config.processing.num_procs_per_device} worker(s)`);
   try {
@@ -87,19 +85,19 @@ export async function main(args: string[]): Promise<number> {
       logger,
       remainingIndices,
       retryFailed: parsed.retryFailed,
-      signal: controller.signal,
+      signal: shutdown.signal,
       engines,
       onProgress: (p) => view.update(p),
     });
     view.clear();
     logger.info(`${summary.aborted ? "stopped" : "finished"}: ${formatProgress(summary)}; ${summary.skipped} already done; ` +
       `${summary.audioSeconds.toFixed(1)} s of audio in ${formatDuration(summary.elapsedMs / 1000)}; ${summary.shards.length} shard(s) written`);
-    return summary.aborted ? 130 : 0;
+    return summary.aborted ? shutdown.code() ?? 130 : 0;
   } finally {
+    pool.stop();
     await pool.close();
+    shutdown.dispose();
     logger.close();
-    Deno.removeSignalListener("SIGINT", onSignal);
-    Deno.removeSignalListener("SIGTERM", onSignal);
   }
 }
 
