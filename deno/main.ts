@@ -1,5 +1,5 @@
 // `deno task run --config cfg.yaml`: the pipeline CLI. Bad input -> one clear line and a non-zero exit.
-import { loadConfig } from "../core/config/load.ts";
+import { loadConfig, MAX_CONFIG_CHARS, tooBig } from "../core/config/load.ts";
 import type { PipelineConfig } from "../core/config/types.ts";
 import { ConfigError } from "../core/errors.ts";
 import { runCli } from "./cli/common.ts";
@@ -12,6 +12,8 @@ import { openTextSource } from "./open_source.ts";
 import { formatDuration, formatProgress, ProgressView } from "./progress_view.ts";
 import { createWorkerFactory, DEFAULT_ENGINE_MODULE } from "./device_workers.ts";
 import { installShutdown } from "./shutdown.ts";
+import { hostInfo } from "./host_info.ts";
+import { LANGUAGE_CODES, languageId } from "../models/whisperspeech/languages.ts";
 
 
 /** Reads the config file named by --config (or fails with a message saying how to give one). */
@@ -21,12 +23,29 @@ export async function configFromArgs(args: string[]) {
   if (!parsed.configPath) throw new ConfigError("no config given: pass --config cfg.yaml (see --help)");
   let text: string;
   try {
+    const { size } = await Deno.stat(parsed.configPath);
+    if (size > 4 * MAX_CONFIG_CHARS) throw tooBig(parsed.configPath, size); // before reading it all
     text = await Deno.readTextFile(parsed.configPath);
   } catch (e) {
+    if (e instanceof ConfigError) throw e;
     throw new ConfigError(`${parsed.configPath}: cannot read the config file (${e instanceof Deno.errors.NotFound ? "not found" : (e as Error).message})`);
   }
-  const config = loadConfig(text, { source: parsed.configPath, overrides: parsed.overrides });
+  const config = loadConfig(text, {
+    source: parsed.configPath,
+    overrides: parsed.overrides,
+    host: hostInfo(),
+    languages: { known: knownLanguage, list: LANGUAGE_CODES },
+  });
   return { parsed, config };
+}
+
+function knownLanguage(lang: string): boolean {
+  try {
+    languageId(lang);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function remainingFor(config: PipelineConfig): Promise<number[] | undefined> {
