@@ -1,7 +1,7 @@
 // Credentials never reach a message: URL userinfo (scheme://user:pass@host, or user:pass@host without a
 // scheme), token-like query parameters, and any secret value the caller names are replaced by ***.
 
-const SECRET_PARAMS = /([?&](?:[\w.-]*token|auth|authorization|key|api_?key|password|pass|secret|sig|signature|x-amz-signature|x-amz-credential|x-amz-security-token|credential)=)[^&#\s'"]*/gi;
+const SECRET_PARAMS = /([?&](?:[\w.-]*token|auth|authorization|key|api_?key|password|pass|secret|sig|signature|x-amz-signature|x-amz-credential|x-amz-security-token|credential)=)[^&#\s'"]*?(?=[&#\s'"]|[:;,.)]\s|[:;,.)]?$)/gi;
 // userinfo: after "//" (or at a word start when there is no scheme), anything up to an "@" that is followed by a host.
 const USERINFO = /(\/\/|(?<![\w.:/@-]))[^\s/@,'"()<>]+@(?=[\w[])/g;
 

@@ -4,6 +4,7 @@ import type { Fields, Logger } from "../core/log.ts";
 import type { LogLevel } from "../core/config/types.ts";
 import { cut } from "../core/config/bounds.ts";
 import { ConfigError } from "../core/errors.ts";
+import { redactUrl } from "../core/redact.ts";
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warning: 30, error: 40 };
 const NAME: Record<LogLevel, string> = { debug: "DEBUG", info: "INFO", warning: "WARNING", error: "ERROR" };
@@ -25,7 +26,8 @@ export function createLogger(options: { consoleLevel: LogLevel; fileLevel?: LogL
     close: () => file?.close(),
   };
   function emit(level: LogLevel, message: string, fields?: Fields) {
-    const line = `${new Date().toISOString()} - ${NAME[level]} - ${message}${fields ? " " + JSON.stringify(fields) : ""}`;
+    // Every line, console and file: URLs in messages (a dataset or model URL, a server) lose their credentials.
+    const line = redactUrl(`${new Date().toISOString()} - ${NAME[level]} - ${message}${fields ? " " + JSON.stringify(fields) : ""}`);
     if (RANK[level] >= RANK[options.consoleLevel]) {
       logger.beforeConsole?.();
       console.error(line);

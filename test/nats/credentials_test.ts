@@ -86,3 +86,23 @@ Deno.test("a token-protected server: nats://token@host and NATS_TOKEN both work;
     await server.cleanup();
   }
 });
+
+Deno.test("a dataset URL with credentials: the error line and the log file show neither the password nor the token", async () => {
+  const dir = await Deno.makeTempDir();
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, () => new Response("no", { status: 404 }));
+  const port = (server.addr as Deno.NetAddr).port;
+  try {
+    Deno.writeTextFileSync(`${dir}/cfg.yaml`, `dataset: {name: "http://u:${PASS}@127.0.0.1:${port}/x.csv?token=${TOKEN}"}
+processing: {save_dir: "${dir}/out", devices: [cpu]}
+logging: {log_file: "${dir}/run.log", console_level: DEBUG}
+`);
+    const r = await runCli(["--config", `${dir}/cfg.yaml`]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /error: http:\/\/\*\*\*@127\.0\.0\.1:\d+\/x\.csv\?token=\*\*\*: HTTP 404/, "the URL is shown, redacted");
+    noSecret(r.stdout + r.stderr, "stderr");
+    noSecret(Deno.readTextFileSync(`${dir}/run.log`), "the log file");
+  } finally {
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
