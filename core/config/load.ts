@@ -152,11 +152,17 @@ export function resolveConfig(raw: RawConfig, overrides: CliOverrides, source?: 
       console_level: level(raw.logging?.console_level, "info"),
       file_level: level(raw.logging?.file_level, "debug"),
     },
-    models: { ...DEFAULT_MODELS, ...raw.models },
+    models: modelRefs(raw.models),
     distributed: resolveDistributed(raw.distributed, overrides, processing.save_batch_size),
     source,
     warnings,
   };
+}
+
+/** The config's `models` section as the engines take it (cache_dir -> cacheDir; it was silently ignored). */
+function modelRefs(raw: RawConfig["models"]): PipelineConfig["models"] {
+  const { cache_dir, ...refs } = raw ?? {};
+  return { ...DEFAULT_MODELS, ...refs, ...(cache_dir ? { cacheDir: cache_dir } : {}) };
 }
 
 export const DEFAULT_DISTRIBUTED = { max_deliver: 5, ack_wait_s: 60, dedup_window_s: 86_400 } as const;

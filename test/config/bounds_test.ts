@@ -47,3 +47,10 @@ Deno.test("hostile sizes: a million-entry devices list is refused by size first,
   assert.throws(() => load(`{save_batch_size: "${long}"}`), (e: Error) => e.message.length < 300 && /\(100000 characters\)/.test(e.message));
   assert.throws(() => load(`{devices: [cpu]}`, undefined, { devices: [`gpu:${long}`] }), (e: Error) => e.message.length < 300);
 });
+
+Deno.test("models.cache_dir reaches the engines as cacheDir (it was silently ignored)", () => {
+  const c = loadConfig(`${BASE}models: {t2s: demo:t2s, cache_dir: /tmp/c}\n`);
+  assert.equal(c.models.cacheDir, "/tmp/c");
+  assert.equal(c.models.t2s, "demo:t2s");
+  assert.equal((c.models as Record<string, unknown>).cache_dir, undefined);
+});
