@@ -1,7 +1,8 @@
-// SIGTERM / SIGINT at awkward moments: while workers start, and while the parent fetches a model (the model
-// preparation phase, which also converts). The process must end within 5 s with the shell's code (143 / 130).
+// SIGTERM / SIGINT at awkward moments: while workers start, while the parent fetches a model and while it converts
+// one. The process must end within 5 s with the shell's code (143 / 130).
 import assert from "node:assert/strict";
 import { DENO, FAKES, MAIN, makeJob } from "../pipeline/cli_helpers.ts";
+import { TMP_MARK } from "../../deno/durable_file.ts";
 
 const LIMIT_MS = 5_000;
 
@@ -87,6 +88,25 @@ Deno.test("SIGINT while the parent fetches a model to convert: stops within 5 s,
     assert.doesNotMatch(stderr, /error:/, "no error: the run was stopped, not failed");
   } finally {
     await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("SIGTERM while the parent converts a model: ends at once, exit 143; the cache holds only whole conversions", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const cfg = makeJob(dir, 4);
+    Deno.writeTextFileSync(cfg, Deno.readTextFileSync(cfg).replace("console_level: WARNING", "console_level: INFO") +
+      `models: {t2s: "demo:t2s", s2a: "demo:s2a", vocos: "demo:vocos", codec: "demo:codec", cache_dir: "${dir}/cache"}\n`);
+    const { status, took, stderr } = await signalWhen(["--config", cfg], {}, /converting demo:vocos/, "SIGTERM");
+    assert.equal(status.signal === "SIGTERM" ? 143 : status.code, 143, stderr);
+    assert.ok(took < LIMIT_MS, `took ${took.toFixed(0)} ms:\n${stderr}`);
+    assert.doesNotMatch(stderr, /converting demo:codec/, "stopped during the vocos conversion, not after it");
+    for (const e of Deno.readDirSync(`${dir}/cache/converted`)) {
+      if (e.name.includes(TMP_MARK)) continue; // an unfinished temp folder is never used
+      assert.ok(Deno.statSync(`${dir}/cache/converted/${e.name}/model.json`).isFile, `${e.name} is whole`);
+    }
+  } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });
