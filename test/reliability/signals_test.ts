@@ -46,24 +46,26 @@ async function signalWhen(args: string[], env: Record<string, string>, ready: Re
   return { status, took, stderr: seen };
 }
 
-Deno.test("SIGTERM while workers start: stops within 5 s, exit 143", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const cfg = makeJob(dir, 8, { num_procs_per_device: 4 });
-    Deno.writeTextFileSync(cfg, Deno.readTextFileSync(cfg).replace("console_level: WARNING", "console_level: INFO"));
-    const { status, took, stderr } = await signalWhen(
-      ["--config", cfg, "--engine-module", FAKES],
-      { ICHIGO_ENGINE_EXTRA: JSON.stringify({ initDelayMs: 120_000 }) },
-      /worker\(s\)/,
-      "SIGTERM",
-    );
-    assert.equal(status.code, 143, stderr);
-    assert.ok(took < LIMIT_MS, `took ${took.toFixed(0)} ms:\n${stderr}`);
-    assert.match(stderr, /SIGTERM: stopping/);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+for (const devices of [["cpu"], ["gpu:0", "gpu:1"]]) {
+  Deno.test(`SIGTERM while workers start on ${devices.join(", ")}: stops within 5 s, exit 143`, async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const cfg = makeJob(dir, 8, { num_procs_per_device: 4, devices });
+      Deno.writeTextFileSync(cfg, Deno.readTextFileSync(cfg).replace("console_level: WARNING", "console_level: INFO"));
+      const { status, took, stderr } = await signalWhen(
+        ["--config", cfg, "--engine-module", FAKES],
+        { ICHIGO_ENGINE_EXTRA: JSON.stringify({ initDelayMs: 120_000 }) },
+        /worker\(s\)/,
+        "SIGTERM",
+      );
+      assert.equal(status.code, 143, stderr);
+      assert.ok(took < LIMIT_MS, `took ${took.toFixed(0)} ms:\n${stderr}`);
+      assert.match(stderr, /SIGTERM: stopping/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
 
 Deno.test("SIGINT while the parent fetches a model to convert: stops within 5 s, exit 130", async () => {
   const dir = await Deno.makeTempDir();
@@ -106,6 +108,41 @@ Deno.test("SIGTERM while the parent converts a model: ends at once, exit 143; th
       if (e.name.includes(TMP_MARK)) continue; // an unfinished temp folder is never used
       assert.ok(Deno.statSync(`${dir}/cache/converted/${e.name}/model.json`).isFile, `${e.name} is whole`);
     }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("SIGTERM mid-run keeps what is finished: exit 143 within 5 s, written shards intact, a re-run completes each row once", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const cfg = makeJob(dir, 30, { num_procs_per_device: 1, batch_size: 1, save_batch_size: 5 });
+    const extra = { ICHIGO_ENGINE_EXTRA: JSON.stringify({ slowMs: 250, slowWorkers: [0] }) };
+    const shards = () => {
+      try {
+        return [...Deno.readDirSync(`${dir}/out`)].filter((e) => /^audio_tokens_.*\.csv$/.test(e.name)).length;
+      } catch {
+        return 0;
+      }
+    };
+    const twoShards = (async () => {
+      while (shards() < 2) await new Promise((r) => setTimeout(r, 50));
+    })();
+    const { status, took, stderr } = await signalWhen(["--config", cfg, "--engine-module", FAKES], extra, twoShards, "SIGTERM");
+    assert.equal(status.code, 143, stderr);
+    assert.ok(took < LIMIT_MS, `took ${took.toFixed(0)} ms`);
+    const kept = shards();
+    assert.ok(kept >= 2 && kept < 6, `${kept} shards after the stop`);
+    const again = await new Deno.Command(DENO, {
+      args: ["run", "-A", MAIN, "--config", cfg, "--engine-module", FAKES],
+      env: { NO_COLOR: "1" },
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    assert.equal(again.code, 0, new TextDecoder().decode(again.stderr));
+    const indices = [...Deno.readDirSync(`${dir}/out`)].filter((e) => /^audio_tokens_.*\.csv$/.test(e.name))
+      .flatMap((e) => Deno.readTextFileSync(`${dir}/out/${e.name}`).trim().split("\n").slice(1).map((l) => Number(l.split(",")[0])));
+    assert.deepEqual(indices.sort((a, b) => a - b), Array.from({ length: 30 }, (_, i) => i), "each row exactly once");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
