@@ -153,7 +153,7 @@ export function resolveConfig(raw: RawConfig, overrides: CliOverrides, source?: 
       file_level: level(raw.logging?.file_level, "debug"),
     },
     models: modelRefs(raw.models),
-    distributed: resolveDistributed(raw.distributed, overrides, processing.save_batch_size),
+    distributed: resolveDistributed(raw.distributed, overrides, processing.save_batch_size, warnings),
     source,
     warnings,
   };
@@ -168,9 +168,20 @@ function modelRefs(raw: RawConfig["models"]): PipelineConfig["models"] {
 export const DEFAULT_DISTRIBUTED = { max_deliver: 5, ack_wait_s: 60, dedup_window_s: 86_400 } as const;
 
 /** The scale-out settings, or undefined (single machine) when no NATS URL is given. Flags win over the file. */
-function resolveDistributed(raw: RawConfig["distributed"], o: CliOverrides, saveBatchSize: number): DistributedConfig | undefined {
+function resolveDistributed(
+  raw: RawConfig["distributed"],
+  o: CliOverrides,
+  saveBatchSize: number,
+  warnings: string[],
+): DistributedConfig | undefined {
   const nats = o.nats ?? raw?.nats;
   if (!nats) return undefined;
+  const onCommandLine = [o.nats_pass && "--nats-pass", o.nats_token && "--nats-token", o.nats && /\/\/[^/]*@/.test(o.nats) && "--nats with credentials in the URL"]
+    .filter(Boolean);
+  if (onCommandLine.length > 0) {
+    warnings.push(`${onCommandLine.join(", ")}: a secret on the command line is shown by ps to every user and echoed by deno task; ` +
+      `set NATS_PASS / NATS_TOKEN in the environment instead`);
+  }
   const merged = {
     ...DEFAULT_DISTRIBUTED,
     range_size: saveBatchSize,

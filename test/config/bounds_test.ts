@@ -54,3 +54,11 @@ Deno.test("models.cache_dir reaches the engines as cacheDir (it was silently ign
   assert.equal(c.models.t2s, "demo:t2s");
   assert.equal((c.models as Record<string, unknown>).cache_dir, undefined);
 });
+
+Deno.test("a NATS secret on the command line gets a warning (ps and the deno task echo show it), never with the secret", () => {
+  const c = loadConfig(BASE, { overrides: { nats: "nats://h:4222", nats_user: "u", nats_pass: "s3cret_pw" } });
+  assert.match(c.warnings.join("\n"), /--nats-pass: a secret on the command line is shown by ps/);
+  assert.doesNotMatch(c.warnings.join("\n"), /s3cret_pw/);
+  assert.match(loadConfig(BASE, { overrides: { nats: "nats://tok_abc@h:4222" } }).warnings.join("\n"), /--nats with credentials in the URL/);
+  assert.deepEqual(loadConfig(`${BASE}distributed: {nats: "nats://h:4222", pass: x}\n`).warnings, []);
+});
