@@ -18,6 +18,11 @@ class Asm {
     return this;
   }
   int(v: number | bigint) {
+    if (typeof v === "number" && !Number.isInteger(v)) { // BINFLOAT, big-endian: a float where an int belongs
+      const b = new Uint8Array(8);
+      new DataView(b.buffer).setFloat64(0, v, false);
+      return this.op(0x47, ...b);
+    }
     let x = BigInt(v);
     const n = BigInt.asIntN(64, x) === x ? 8 : 16; // beyond int64 only where a case wants it
     const bytes: number[] = [];
@@ -142,6 +147,7 @@ export const HOSTILE_CASES: HostileCase[] = [
   { name: "offset-bomb", make: () => tensorCase(4, 2 ** 52, [1], [1]), expect: /reaches element 4503599627370496 of a storage of 4/ },
   { name: "overflowing-shape", make: () => tensorCase(4, 0, [2 ** 40, 2 ** 40], [2 ** 40, 1]), expect: /reaches element \d+ of a storage of 4/ },
   { name: "shape-beyond-int64", make: () => tensorCase(4, 0, [2n ** 70n], [1]), expect: /integer too large/ },
+  { name: "non-integer-shape", make: () => tensorCase(12, 0, [2.5, 2], [2, 1]), expect: /bad tensor data \(tensor shape is not a list of integers\)/ },
   { name: "negative-shape", make: () => tensorCase(12, 0, [-4, 3], [3, 1]), expect: /bad size -4 in dimension 0/ },
   { name: "negative-stride", make: () => tensorCase(12, 8, [4], [-2]), expect: /bad stride -2 in dimension 0/ },
   { name: "negative-offset", make: () => tensorCase(12, -1, [4], [1]), expect: /bad storage offset \(-1\)/ },

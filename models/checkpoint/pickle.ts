@@ -174,7 +174,15 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions): unknown {
     const a0 = (args as unknown[])[0];
     if (Array.isArray(a0)) copies(a0.length);
     else if (typeof a0 === "string") chars(a0.length);
-    return (fn as Callable)(args as unknown[]);
+    try {
+      return (fn as Callable)(args as unknown[]);
+    } catch (e) {
+      // The allow-listed constructors do not know the file: name it here.
+      if (e instanceof ModelError && e.message.startsWith("checkpoint: ")) {
+        throw new ModelError(`${options.label}: bad tensor data (${e.message.slice("checkpoint: ".length)})`);
+      }
+      throw e;
+    }
   };
   const long = (b: Uint8Array) => {
     if (b.length > 8) fail("integer too large");
