@@ -113,7 +113,7 @@ export async function main(args: string[]): Promise<number> {
       `${summary.audioSeconds.toFixed(1)} s of audio in ${formatDuration(summary.elapsedMs / 1000)}; ${summary.shards.length} shard(s) written`);
     return summary.aborted ? shutdown.code() ?? 130 : 0;
   } finally {
-    pool.stop();
+    if (shutdown.signal.aborted) pool.stop(); // a signal: end the device processes now (else close() lets them finish)
     await pool.close();
     shutdown.dispose();
     logger.close();
