@@ -3,7 +3,7 @@
 // code-execution tricks. Every one must be refused with its reason, fast and without allocating the bomb.
 // Usage: deno run -A scripts/hostile_checkpoints.ts --out DIR   (writes the files)
 //        deno run -A --v8-flags=--expose-gc scripts/hostile_checkpoints.ts --check
-//          (loads each; one JSON line per case with its time and peak RSS; run by test/checkpoint/hostile_test.ts)
+//          (loads each; one JSON line per case with its wall and CPU time and peak RSS; test/checkpoint/hostile_test.ts)
 import { parseArgs } from "node:util";
 import { loadCheckpoint } from "../models/checkpoint/load_checkpoint.ts";
 import { storedZip } from "../models/checkpoint/writer.ts";
@@ -169,6 +169,16 @@ export const HOSTILE_CASES: HostileCase[] = [
   },
 ];
 
+/** CPU seconds this process has used (user + system, all threads), from /proc; undefined where there is none. */
+function cpuSeconds(): number | undefined {
+  try {
+    const fields = Deno.readTextFileSync("/proc/self/stat").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ ticks (100 on Linux)
+  } catch {
+    return undefined;
+  }
+}
+
 /** VmHWM (peak resident set) of this process in bytes, from /proc; undefined where there is no /proc. */
 function peakRss(): number | undefined {
   try {
@@ -202,6 +212,7 @@ if (import.meta.main) {
       const bytes = c.make();
       gc?.();
       const reset = resetPeakRss();
+      const cpu0 = cpuSeconds();
       const t0 = performance.now();
       let message = "(accepted)";
       try {
@@ -210,8 +221,10 @@ if (import.meta.main) {
         message = `${(e as Error).name}: ${(e as Error).message}`;
       }
       const ms = performance.now() - t0;
+      const cpu1 = cpuSeconds();
+      const cpuMs = cpu0 !== undefined && cpu1 !== undefined ? (cpu1 - cpu0) * 1000 : undefined;
       const rss = reset ? peakRss() : undefined;
-      console.log(JSON.stringify({ name: c.name, size: bytes.length, ms, peakRss: rss, message, ok: c.expect.test(message) }));
+      console.log(JSON.stringify({ name: c.name, size: bytes.length, ms, cpuMs, peakRss: rss, message, ok: c.expect.test(message) }));
     }
   }
 }
