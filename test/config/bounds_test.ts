@@ -42,7 +42,7 @@ Deno.test("lang: checked against the model's languages at config time", () => {
 Deno.test("hostile sizes: a million-entry devices list is refused by size first, and long values are cut in messages", () => {
   const t0 = performance.now();
   assert.throws(() => load(`{devices: [${Array(1_000_000).fill("cpu").join(",")}]}`), /c\.yaml: 3906 KiB; a config file is at most 256 KiB/);
-  assert.ok(performance.now() - t0 < 1000, "refused before parsing");
+  assert.ok(performance.now() - t0 < 3000, "refused before parsing (parsing took 14 s)");
   const long = "x".repeat(100_000);
   assert.throws(() => load(`{save_batch_size: "${long}"}`), (e: Error) => e.message.length < 300 && /\(100000 characters\)/.test(e.message));
   assert.throws(() => load(`{devices: [cpu]}`, undefined, { devices: [`gpu:${long}`] }), (e: Error) => e.message.length < 300);

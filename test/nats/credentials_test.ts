@@ -4,8 +4,9 @@
 import assert from "node:assert/strict";
 import { connectionOptions, splitServers } from "../../deno/nats/connect.ts";
 import { redactSecrets, redactUrl } from "../../core/redact.ts";
-import { DENO, runCli } from "../pipeline/cli_helpers.ts";
+import { DENO, FAKES, makeJob, runCli } from "../pipeline/cli_helpers.ts";
 import { NatsServer } from "./nats_server.ts";
+import { Proc } from "./procs.ts";
 
 const STATUS = new URL("../../deno/nats/status_main.ts", import.meta.url).pathname;
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -103,6 +104,36 @@ logging: {log_file: "${dir}/run.log", console_level: DEBUG}
     noSecret(Deno.readTextFileSync(`${dir}/run.log`), "the log file");
   } finally {
     await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a scale-out job on a password server: coordinator with user:pass in the URL, worker with NATS_USER/NATS_PASS; no secret in logs, log file or manifest", async () => {
+  const server = await NatsServer.start(["--user", "ichigo", "--pass", PASS]);
+  const dir = await Deno.makeTempDir();
+  const procs: Proc[] = [];
+  try {
+    const cfg = makeJob(dir, 20, { save_batch_size: 10, num_procs_per_device: 1 });
+    Deno.writeTextFileSync(cfg, Deno.readTextFileSync(cfg).replace("console_level: WARNING", `console_level: DEBUG\n  log_file: ${dir}/run.log`));
+    const main = new URL("../../deno/main.ts", import.meta.url).pathname;
+    const worker = new URL("../../deno/nats/worker_main.ts", import.meta.url).pathname;
+    const url = `nats://ichigo:${PASS}@127.0.0.1:${server.port}`;
+    const coordinator = new Proc("coordinator", main, ["--config", cfg, "--engine-module", FAKES, "--nats", url], {});
+    procs.push(coordinator);
+    const w = new Proc("worker", worker, ["--config", cfg, "--engine-module", FAKES, "--nats", server.url], { NATS_USER: "ichigo", NATS_PASS: PASS });
+    procs.push(w);
+    assert.equal(await coordinator.exitCode(60_000), 0, coordinator.log);
+    assert.equal(await w.exitCode(20_000), 0, w.log);
+    const rows = [...Deno.readDirSync(`${dir}/out`)].filter((e) => e.name.startsWith("audio_tokens_")).length;
+    assert.equal(rows, 2, "two shards of 10 rows");
+    noSecret(coordinator.log, "the coordinator's output");
+    noSecret(w.log, "the worker's output");
+    noSecret(Deno.readTextFileSync(`${dir}/run.log`), "the log file");
+    noSecret(Deno.readTextFileSync(`${dir}/out/manifest.json`), "the manifest");
+    assert.match(coordinator.log, /nats:\/\/\*\*\*@127\.0\.0\.1/, "the URL is shown, redacted");
+  } finally {
+    for (const p of procs) await p.close();
+    await server.cleanup();
     await Deno.remove(dir, { recursive: true });
   }
 });
