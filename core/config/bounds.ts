@@ -63,6 +63,18 @@ export function checkWorkerBounds(p: ProcessingConfig, where: string, host: Host
   }
 }
 
+/** JavaScript timers hold 2^31-1 ms (24.8 days); a longer delay fires at once (a 1e9 s timeout hung every batch). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A batch's time limit (item_timeout_s x batch_size) must fit in a timer. */
+export function checkTimeouts(p: ProcessingConfig, where: string): void {
+  const ms = p.item_timeout_s * p.batch_size * 1000;
+  if (ms > MAX_TIMER_MS) {
+    throw new ConfigError(`${p.item_timeout_s} s x batch_size ${p.batch_size} = ${(ms / 86_400_000).toFixed(0)} days for a batch; at most ` +
+      `${(MAX_TIMER_MS / 86_400_000).toFixed(1)} days (a longer timer fires at once, declaring every worker hung)`, where);
+  }
+}
+
 /** A value for a message: long ones cut, so a hostile 50 MB value does not flood the terminal. */
 export function cut(s: string, max = 80): string {
   return s.length <= max ? s : `${s.slice(0, max)}... (${s.length} characters)`;

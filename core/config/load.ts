@@ -4,7 +4,7 @@ import { isMap, isScalar, isSeq, parseDocument } from "yaml";
 import { closest } from "fastest-levenshtein";
 import type { z } from "zod";
 import { ConfigError } from "../errors.ts";
-import { checkWorkerBounds, cut, type HostInfo } from "./bounds.ts";
+import { checkTimeouts, checkWorkerBounds, cut, type HostInfo, MAX_TIMER_MS } from "./bounds.ts";
 import { configSchema, DEVICE_PATTERN, knownKeys, type RawConfig } from "./schema.ts";
 import type { DistributedConfig, LogLevel, PipelineConfig, ProcessingConfig } from "./types.ts";
 
@@ -125,6 +125,7 @@ export function resolveConfig(raw: RawConfig, overrides: CliOverrides, source?: 
   }
   processing.devices = processing.devices.map((d) => d.replace(/^cuda:/, "gpu:"));
   checkWorkerBounds(processing, overrides.devices ? "--devices" : `${testMode ? "test" : "processing"}.devices`, checks.host, warnings);
+  checkTimeouts(processing, "processing.item_timeout_s");
   if (checks.languages && !checks.languages.known(processing.lang)) {
     throw new ConfigError(`unknown language "${cut(processing.lang, 40)}"; the model knows ${checks.languages.list.join(", ")} ` +
       `(codes, or names such as english)`, "processing.lang");
@@ -189,6 +190,9 @@ function resolveDistributed(
     nats,
     ...stripNull({ creds: o.nats_creds, user: o.nats_user, pass: o.nats_pass, token: o.nats_token, job: o.job }),
   };
+  if (merged.ack_wait_s * 1000 > MAX_TIMER_MS) {
+    throw new ConfigError(`${merged.ack_wait_s} s; at most ${Math.floor(MAX_TIMER_MS / 1000)} s (24.8 days: a longer timer fires at once)`, "distributed.ack_wait_s");
+  }
   if (merged.job !== undefined && !/^[A-Za-z0-9_-]{1,48}$/.test(merged.job)) {
     throw new ConfigError(`expected 1-48 letters, digits, _ or -, got "${merged.job}"`, "--job");
   }

@@ -62,3 +62,9 @@ Deno.test("a NATS secret on the command line gets a warning (ps and the deno tas
   assert.match(loadConfig(BASE, { overrides: { nats: "nats://tok_abc@h:4222" } }).warnings.join("\n"), /--nats with credentials in the URL/);
   assert.deepEqual(loadConfig(`${BASE}distributed: {nats: "nats://h:4222", pass: x}\n`).warnings, []);
 });
+
+Deno.test("timeouts that no timer can hold are refused (they would fire at once and declare every worker hung)", () => {
+  assert.throws(() => load("{item_timeout_s: 1000000000}"), /processing\.item_timeout_s: 1000000000 s x batch_size 8 = \d+ days for a batch; at most 24\.9 days/);
+  assert.equal(load("{item_timeout_s: 86400, batch_size: 16}").processing.item_timeout_s, 86400);
+  assert.throws(() => loadConfig(`${BASE}distributed: {nats: "nats://h:4222", ack_wait_s: 1e9}\n`), /distributed\.ack_wait_s: 1000000000 s; at most 2147483 s/);
+});
