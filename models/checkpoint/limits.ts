@@ -1,6 +1,8 @@
-// Resource budgets for reading a checkpoint. No real PyTorch checkpoint comes near them (a WhisperSpeech
-// .model builds a few thousand pickle objects; a 7B-parameter LLM shard a few hundred thousand), while every
-// "billion laughs" or stride bomb crosses one long before it can allocate much.
+// Resource budgets for reading a checkpoint. A torch.save state dict costs about 22 pickle objects, 2 reachable
+// elements and 52 bytes of strings per tensor (measured: a full-size EnCodec 24 kHz checkpoint, 252 tensors, builds
+// 5,475 objects, reaches 504 elements, materialises 13 KB; the demo T2S 2,191 / 236 / 4.8 KB for 102 tensors), so
+// the budgets leave room for some 230,000 tensors, while every "billion laughs" or stride bomb crosses one long
+// before it can allocate much.
 export const CHECKPOINT_LIMITS = {
   /** Values the pickle program builds (and the most its stack may hold). */
   objects: 5_000_000,
