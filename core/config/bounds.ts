@@ -54,7 +54,7 @@ export function checkWorkerBounds(p: ProcessingConfig, where: string, host: Host
   if (host?.cores) caps.push([WORKERS_PER_CORE * host.cores, `${WORKERS_PER_CORE} per CPU core on ${host.cores} cores`]);
   if (host?.memoryBytes) {
     caps.push([Math.floor(host.memoryBytes / MEMORY_PER_WORKER),
-      `each worker needs at least ${MEMORY_PER_WORKER / 2 ** 20} MiB of the ${(host.memoryBytes / 2 ** 30).toFixed(1)} GiB of memory`]);
+      `one per ${MEMORY_PER_WORKER / 2 ** 20} MiB of the ${(host.memoryBytes / 2 ** 30).toFixed(1)} GiB of memory`]);
   }
   const [cap, why] = caps.reduce((a, b) => (b[0] < a[0] ? b : a));
   if (workers > Math.max(1, cap)) {

@@ -29,7 +29,7 @@ Deno.test("gpu:N against the GPUs the machine has: refused when the count is kno
 Deno.test("num_procs_per_device: capped by cores and memory, the reason in the message", () => {
   assert.throws(() => load("{devices: [cpu], num_procs_per_device: 100000}"), /processing\.num_procs_per_device: 100000 x 1 device\(s\) = 100000 workers; at most 256 here \(256 in any run\)/);
   assert.throws(() => load("{devices: [cpu], num_procs_per_device: 17}", host(0, 2)), /= 17 workers; at most 16 here \(8 per CPU core on 2 cores\)/);
-  assert.throws(() => load("{devices: [cpu], num_procs_per_device: 9}", host(0, 64, 2 * 2 ** 30)), /at most 8 here \(each worker needs at least 256 MiB of the 2\.0 GiB of memory\)/);
+  assert.throws(() => load("{devices: [cpu], num_procs_per_device: 9}", host(0, 64, 2 * 2 ** 30)), /at most 8 here \(one per 256 MiB of the 2\.0 GiB of memory\)/);
   assert.equal(load("{devices: [cpu, wasm], num_procs_per_device: 8}", host(0, 2)).processing.num_procs_per_device, 8);
 });
 
