@@ -16,10 +16,11 @@ export const RUN_USAGE = `Usage: deno task run --config cfg.yaml [options]
   --format csv|parquet output format
   --retry-failed       also retry rows recorded as failed by earlier runs
   --nats URL           scale out: coordinate the job on this NATS JetStream server (README "Scale out on NATS")
-  --nats-creds FILE    NATS credentials file (.creds)
-  --nats-user NAME     NATS user (with --nats-pass)
-  --nats-pass PASS     NATS password
-  --nats-token TOKEN   NATS token
+  --nats-creds FILE    NATS credentials file (.creds); or NATS_CREDS in the environment
+  --nats-user NAME     NATS user (with --nats-pass); or NATS_USER
+  --nats-pass PASS     NATS password; prefer NATS_PASS in the environment (deno task echoes its command
+                       line and ps shows every argument)
+  --nats-token TOKEN   NATS token; prefer NATS_TOKEN in the environment
   --job NAME           scale-out job name (overrides distributed.job)
   --engine-module URL  module that exports createEngines (default: models/registry.ts)
   --help               this text`;

@@ -2,6 +2,7 @@
 // physical GPU (gpu:N) hosting that GPU's workers, relayed over the child's stdin/stdout.
 import * as Comlink from "comlink";
 import type { PipelineConfig } from "../core/config/types.ts";
+import { ModelError } from "../core/errors.ts";
 import type { Logger } from "../core/log.ts";
 import type { WorkerApi, WorkerFactory, WorkerHandle } from "../core/schedule/worker_handle.ts";
 import type { EngineSpec } from "../core/worker/engines.ts";
@@ -26,22 +27,40 @@ export function engineSpecOf(config: PipelineConfig, extra?: Record<string, unkn
   return { models: config.models, bandwidth: config.processing.bandwidth, extra };
 }
 
-export function createWorkerFactory(options: WorkerSetOptions): { factory: WorkerFactory; close(): Promise<void> } {
+export interface WorkerSet {
+  factory: WorkerFactory;
+  /** Fetches and converts the models (production engines only); the run awaits it before any worker starts. */
+  prepare(): Promise<void>;
+  /** Ends every worker now (starting or running) and refuses new ones: the run is stopping. */
+  stop(): void;
+  close(): Promise<void>;
+}
+
+export function createWorkerFactory(options: WorkerSetOptions): WorkerSet {
   const spec = engineSpecOf(options.config, options.extra ?? extraFromEnv());
-  const local = createDenoWorkerFactory({ engineModule: options.engineModule, spec, logger: options.logger, onStarted: options.onStarted });
+  const stopping = new AbortController();
+  const local = createDenoWorkerFactory({
+    engineModule: options.engineModule,
+    spec,
+    logger: options.logger,
+    onStarted: options.onStarted,
+    stop: stopping.signal,
+  });
   const hosts = new Map<number, DeviceHost>();
-  // The production engines' models are fetched and converted here once, before the first worker needs them; a
-  // failure is not kept, so a worker restart tries again (and reports the error as a start failure would).
+  // The production engines' models are fetched and converted here once, before the first worker needs them. A
+  // model the converter refuses (ModelError) stays refused: parsing a hostile or damaged file again for each
+  // worker start retry would only repeat the work and the message. Other failures (network) are tried again.
   let prepared: Promise<void> | undefined;
   const prepare = () => {
     if (options.engineModule !== DEFAULT_ENGINE_MODULE) return Promise.resolve();
     prepared ??= prepareModels(spec, (m) => options.logger.info(m)).catch((e) => {
-      prepared = undefined;
+      if (!(e instanceof ModelError)) prepared = undefined;
       throw e;
     });
     return prepared;
   };
   const factory: WorkerFactory = async (id, device) => {
+    if (stopping.signal.aborted) throw new Error("stopping");
     await prepare();
     const gpu = device.match(/^gpu:(\d+)$/);
     if (!gpu) return local(id, device);
@@ -59,6 +78,11 @@ export function createWorkerFactory(options: WorkerSetOptions): { factory: Worke
   };
   return {
     factory,
+    prepare,
+    stop: () => {
+      stopping.abort();
+      for (const h of hosts.values()) h.kill();
+    },
     close: async () => {
       for (const h of hosts.values()) await h.close();
     },
@@ -136,6 +160,13 @@ class DeviceHost {
     });
     const handle: WorkerHandle = { id, device, api, died, terminate };
     return { handle, description };
+  }
+
+  /** Ends the device process now; its workers' batches fail over (the run is stopping). */
+  kill() {
+    try {
+      this.#child.kill("SIGKILL");
+    } catch { /* gone */ }
   }
 
   async close() {

@@ -1,5 +1,5 @@
 // `deno task run --config cfg.yaml`: the pipeline CLI. Bad input -> one clear line and a non-zero exit.
-import { loadConfig } from "../core/config/load.ts";
+import { loadConfig, MAX_CONFIG_CHARS, tooBig } from "../core/config/load.ts";
 import type { PipelineConfig } from "../core/config/types.ts";
 import { ConfigError } from "../core/errors.ts";
 import { runCli } from "./cli/common.ts";
@@ -11,6 +11,9 @@ import { createLogger } from "./logger.ts";
 import { openTextSource } from "./open_source.ts";
 import { formatDuration, formatProgress, ProgressView } from "./progress_view.ts";
 import { createWorkerFactory, DEFAULT_ENGINE_MODULE } from "./device_workers.ts";
+import { installShutdown } from "./shutdown.ts";
+import { hostInfo } from "./host_info.ts";
+import { LANGUAGE_CODES, languageId } from "../models/whisperspeech/languages.ts";
 
 
 /** Reads the config file named by --config (or fails with a message saying how to give one). */
@@ -20,12 +23,29 @@ export async function configFromArgs(args: string[]) {
   if (!parsed.configPath) throw new ConfigError("no config given: pass --config cfg.yaml (see --help)");
   let text: string;
   try {
+    const { size } = await Deno.stat(parsed.configPath);
+    if (size > 4 * MAX_CONFIG_CHARS) throw tooBig(parsed.configPath, size); // before reading it all
     text = await Deno.readTextFile(parsed.configPath);
   } catch (e) {
+    if (e instanceof ConfigError) throw e;
     throw new ConfigError(`${parsed.configPath}: cannot read the config file (${e instanceof Deno.errors.NotFound ? "not found" : (e as Error).message})`);
   }
-  const config = loadConfig(text, { source: parsed.configPath, overrides: parsed.overrides });
+  const config = loadConfig(text, {
+    source: parsed.configPath,
+    overrides: parsed.overrides,
+    host: hostInfo(),
+    languages: { known: knownLanguage, list: LANGUAGE_CODES },
+  });
   return { parsed, config };
+}
+
+function knownLanguage(lang: string): boolean {
+  try {
+    languageId(lang);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function remainingFor(config: PipelineConfig): Promise<number[] | undefined> {
@@ -63,16 +83,8 @@ export async function main(args: string[]): Promise<number> {
   const remainingIndices = await remainingFor(config);
   const source = await openTextSource(config.dataset);
   const { storage, lock, identity } = await openJobFolder(config, { logger, modelsUsed: engineModule === DEFAULT_ENGINE_MODULE, what: "deno task run" });
-  const controller = new AbortController();
   // Another run took the folder over (it judged this one gone): write nothing more, not even finished rows.
   lock.lost.addEventListener("abort", () => Deno.exit(2));
-  const onSignal = () => {
-    if (controller.signal.aborted) Deno.exit(130);
-    logger.warn("interrupted: finishing the rows in flight and writing what is done (press Ctrl-C again to quit now)");
-    controller.abort();
-  };
-  Deno.addSignalListener("SIGINT", onSignal);
-  Deno.addSignalListener("SIGTERM", onSignal);
   const engines: string[] = [];
   const pool = createWorkerFactory({
     config,
@@ -80,6 +92,16 @@ export async function main(args: string[]): Promise<number> {
     logger,
     onStarted: (_, d) => engines.push(d),
   });
+  // Models are fetched and converted once, before any worker starts: a model that cannot be converted stops the
+  // run here with its message. No signal handler yet: a signal during a download or a conversion (which holds
+  // this thread) ends the process at once, and nothing is lost (cache files are renamed into place when whole).
+  try {
+    await pool.prepare();
+  } catch (e) {
+    await lock.release(); // a model that cannot be converted: the folder is free again, no stale lock left
+    throw e;
+  }
+  const shutdown = installShutdown(logger, () => pool.stop());
   logger.info(`${config.test_mode ? "test mode: " : ""}${source.label} -> ${storage.label} (${config.processing.format}), ` +
     `${config.processing.devices.join(", ")} x ${config.processing.num_procs_per_device} worker(s)`);
   try {
@@ -90,7 +112,7 @@ export async function main(args: string[]): Promise<number> {
       logger,
       remainingIndices,
       retryFailed: parsed.retryFailed,
-      signal: controller.signal,
+      signal: shutdown.signal,
       engines,
       identity,
       onProgress: (p) => view.update(p),
@@ -98,13 +120,13 @@ export async function main(args: string[]): Promise<number> {
     view.clear();
     logger.info(`${summary.aborted ? "stopped" : "finished"}: ${formatProgress(summary)}; ${summary.skipped} already done; ` +
       `${summary.audioSeconds.toFixed(1)} s of audio in ${formatDuration(summary.elapsedMs / 1000)}; ${summary.shards.length} shard(s) written`);
-    return summary.aborted ? 130 : 0;
+    return summary.aborted ? shutdown.code() ?? 130 : 0;
   } finally {
+    if (shutdown.signal.aborted) pool.stop(); // a signal: end the device processes now (else close() lets them finish)
     await pool.close();
     await lock.release();
+    shutdown.dispose();
     logger.close();
-    Deno.removeSignalListener("SIGINT", onSignal);
-    Deno.removeSignalListener("SIGTERM", onSignal);
   }
 }
 

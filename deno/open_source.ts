@@ -47,6 +47,7 @@ export async function openTextSource(
   return openHubDataset(name, dataset.subset ?? "default", dataset.split, names, {
     endpoint: env("HF_ENDPOINT"),
     token: env("HF_TOKEN"),
+    tokenHosts: env("HF_TOKEN_HOSTS"),
     fetch: options.fetch,
   });
 }

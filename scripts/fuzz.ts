@@ -1,5 +1,7 @@
 // Seeded mutation fuzzer over every reader: YAML config, CSV, JSONL, parquet, WAV, torch zip/pickle, safetensors.
-// Each mutated input must end in a result or the project's own error (ConfigError / InputError / ModelError).
+// Each mutated input must end in a result or the project's own error (ConfigError / InputError / ModelError),
+// within a time budget per case (MAX_CASE_MS); the hostile checkpoint corpus (scripts/hostile_checkpoints.ts) is
+// mutated too, so the unpickler and tensor-view budgets (models/checkpoint/limits.ts) are fuzzed at their edges.
 // Usage: deno task fuzz [--iterations N] [--seed S]   (CI runs a small budget through test/reliability/fuzz_test.ts)
 import { parseArgs } from "node:util";
 import { parquetWriteBuffer } from "hyparquet-writer";
@@ -11,6 +13,10 @@ import { loadCheckpoint } from "../models/checkpoint/load_checkpoint.ts";
 import { f16, f32, i64, safetensorsSave, stateDict, torchSave } from "../models/checkpoint/writer.ts";
 import { readWav, writeWav } from "../models/audio/wav.ts";
 import { mutate, rng } from "./mutate.ts";
+import { HOSTILE_CASES } from "./hostile_checkpoints.ts";
+
+/** No single input may take longer than this (a decoder that runs for minutes on 500 bytes is a bug). */
+export const MAX_CASE_MS = 5_000;
 
 const names = { text: "prompt", index: "index" };
 const enc = new TextEncoder();
@@ -19,7 +25,7 @@ async function drain(rows: AsyncIterable<unknown>) {
   for await (const _ of rows) { /* read every row */ }
 }
 
-const TARGETS: { name: string; seed: Uint8Array; read: (b: Uint8Array) => Promise<unknown> | unknown; ok: (e: unknown) => boolean }[] = [
+const TARGETS: { name: string; seed: Uint8Array | Uint8Array[]; read: (b: Uint8Array) => Promise<unknown> | unknown; ok: (e: unknown) => boolean }[] = [
   {
     name: "yaml-config",
     seed: enc.encode(Deno.readTextFileSync(new URL("../cfg.yaml", import.meta.url))),
@@ -66,6 +72,13 @@ const TARGETS: { name: string; seed: Uint8Array; read: (b: Uint8Array) => Promis
     ok: (e) => e instanceof ModelError,
   },
   {
+    // Bombs of every kind, mutated: each still refused within the budgets, never an allocation of the bomb.
+    name: "torch-hostile",
+    seed: HOSTILE_CASES.map((c) => c.make()).filter((b) => b.length < 64 * 1024),
+    read: (b) => loadCheckpoint(b, "fuzz.pt"),
+    ok: (e) => e instanceof ModelError,
+  },
+  {
     name: "safetensors",
     seed: safetensorsSave({ a: f32([2, 2], [1, 2, 3, 4]) }),
     read: (b) => loadCheckpoint(b, "fuzz.safetensors"),
@@ -74,13 +87,15 @@ const TARGETS: { name: string; seed: Uint8Array; read: (b: Uint8Array) => Promis
 ];
 
 export async function fuzz(iterations: number, seed: number) {
-  const stats: Record<string, { cases: number; refused: number }> = {};
+  const stats: Record<string, { cases: number; refused: number; slowestMs: number }> = {};
   let peakRss = 0;
   for (const t of TARGETS) {
     const r = rng(seed ^ t.name.length * 7919);
-    stats[t.name] = { cases: 0, refused: 0 };
+    const seeds = Array.isArray(t.seed) ? t.seed : [t.seed];
+    stats[t.name] = { cases: 0, refused: 0, slowestMs: 0 };
     for (let i = 0; i < iterations; i++) {
-      const input = mutate(t.seed, r);
+      const input = mutate(seeds[i % seeds.length], r);
+      const t0 = performance.now();
       try {
         await t.read(input);
       } catch (e) {
@@ -90,6 +105,9 @@ export async function fuzz(iterations: number, seed: number) {
         }
         stats[t.name].refused++;
       }
+      const ms = performance.now() - t0;
+      if (ms > MAX_CASE_MS) throw new Error(`${t.name} case ${i} (seed ${seed}): took ${ms.toFixed(0)} ms (budget ${MAX_CASE_MS} ms)`);
+      stats[t.name].slowestMs = Math.max(stats[t.name].slowestMs, ms);
       stats[t.name].cases++;
       if (i % 256 === 0) peakRss = Math.max(peakRss, Deno.memoryUsage().rss);
     }
@@ -103,6 +121,8 @@ if (import.meta.main) {
   const t0 = performance.now();
   const { stats, peakRss } = await fuzz(iterations, seed);
   const total = Object.values(stats).reduce((a, s) => a + s.cases, 0);
-  for (const [k, s] of Object.entries(stats)) console.log(`${k}: ${s.cases} cases, ${s.refused} refused with a clear error`);
+  for (const [k, s] of Object.entries(stats)) {
+    console.log(`${k}: ${s.cases} cases, ${s.refused} refused with a clear error, slowest ${s.slowestMs.toFixed(0)} ms`);
+  }
   console.log(`fuzz: ${total} cases, 0 unexpected errors, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }

@@ -4,6 +4,7 @@ import { isMap, isScalar, isSeq, parseDocument } from "yaml";
 import { closest } from "fastest-levenshtein";
 import type { z } from "zod";
 import { ConfigError } from "../errors.ts";
+import { checkTimeouts, checkWorkerBounds, cut, type HostInfo, MAX_TIMER_MS } from "./bounds.ts";
 import { configSchema, DEVICE_PATTERN, knownKeys, type RawConfig } from "./schema.ts";
 import type { DistributedConfig, LogLevel, PipelineConfig, ProcessingConfig } from "./types.ts";
 
@@ -54,12 +55,31 @@ export const DEFAULT_PROCESSING: ProcessingConfig = {
 
 const DEFAULT_NUM_SAMPLES = 10;
 
+/**
+ * A config is a few KB. The YAML library holds a whole document in memory at about 300 bytes per list entry, so a
+ * 4 MB file of a million devices took 14 s and 1.2 GB before any check could run: refused by size first.
+ */
+export const MAX_CONFIG_CHARS = 256 * 1024;
+
+export function tooBig(where: string, size: number): ConfigError {
+  return new ConfigError(`${where}: ${(size / 1024).toFixed(0)} KiB; a config file is at most ${MAX_CONFIG_CHARS / 1024} KiB ` +
+    `(is this the right file?)`);
+}
+
+/** What the runtime can check beyond the schema: the machine (worker bounds) and the model's languages. */
+export interface LoadChecks {
+  host?: HostInfo;
+  /** Whether the TTS model knows `lang` (a code or a name); with the message's list of codes. */
+  languages?: { known: (lang: string) => boolean; list: readonly string[] };
+}
+
 /** Parses and validates a config file's text. `source` (the file path) prefixes YAML syntax errors. */
 export function loadConfig(
   yamlText: string,
-  options: { source?: string; overrides?: CliOverrides } = {},
+  options: { source?: string; overrides?: CliOverrides } & LoadChecks = {},
 ): PipelineConfig {
   const where = options.source ?? "config";
+  if (yamlText.length > MAX_CONFIG_CHARS) throw tooBig(where, yamlText.length);
   const doc = parseDocument(yamlText, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
@@ -81,11 +101,11 @@ export function loadConfig(
   }
   const parsed = configSchema.safeParse(data, { reportInput: true });
   if (!parsed.success) throw new ConfigError(`${where}: ${describeIssue(parsed.error.issues[0])}`);
-  return resolveConfig(parsed.data, options.overrides ?? {}, options.source);
+  return resolveConfig(parsed.data, options.overrides ?? {}, options.source, options);
 }
 
 /** Defaults + overrides + test mode over a schema-valid raw config. */
-export function resolveConfig(raw: RawConfig, overrides: CliOverrides, source?: string): PipelineConfig {
+export function resolveConfig(raw: RawConfig, overrides: CliOverrides, source?: string, checks: LoadChecks = {}): PipelineConfig {
   const warnings: string[] = [];
   if (raw.s3) warnings.push("the `s3` section is accepted for compatibility but not acted on: upload save_dir yourself");
   const base: ProcessingConfig = { ...DEFAULT_PROCESSING, ...stripNull(raw.processing ?? {}) };
@@ -99,11 +119,17 @@ export function resolveConfig(raw: RawConfig, overrides: CliOverrides, source?: 
   if (overrides.format) processing.format = overrides.format;
   if (overrides.devices) {
     overrides.devices.forEach((d, i) => {
-      if (!DEVICE_PATTERN.test(d)) throw new ConfigError(`expected gpu:N, cuda:N, cpu, wasm or webgpu, got "${d}"`, `--devices[${i}]`);
+      if (!DEVICE_PATTERN.test(d)) throw new ConfigError(`expected gpu:N, cuda:N, cpu, wasm or webgpu, got "${cut(d)}"`, `--devices[${i}]`);
     });
     processing.devices = overrides.devices;
   }
   processing.devices = processing.devices.map((d) => d.replace(/^cuda:/, "gpu:"));
+  checkWorkerBounds(processing, overrides.devices ? "--devices" : `${testMode ? "test" : "processing"}.devices`, checks.host, warnings);
+  checkTimeouts(processing, "processing.item_timeout_s");
+  if (checks.languages && !checks.languages.known(processing.lang)) {
+    throw new ConfigError(`unknown language "${cut(processing.lang, 40)}"; the model knows ${checks.languages.list.join(", ")} ` +
+      `(codes, or names such as english)`, "processing.lang");
+  }
 
   const ds = raw.dataset ?? {};
   const name = overrides.dataset ?? ds.name;
@@ -127,19 +153,36 @@ export function resolveConfig(raw: RawConfig, overrides: CliOverrides, source?: 
       console_level: level(raw.logging?.console_level, "info"),
       file_level: level(raw.logging?.file_level, "debug"),
     },
-    models: { ...DEFAULT_MODELS, ...raw.models },
-    distributed: resolveDistributed(raw.distributed, overrides, processing.save_batch_size),
+    models: modelRefs(raw.models),
+    distributed: resolveDistributed(raw.distributed, overrides, processing.save_batch_size, warnings),
     source,
     warnings,
   };
 }
 
+/** The config's `models` section as the engines take it (cache_dir -> cacheDir; it was silently ignored). */
+function modelRefs(raw: RawConfig["models"]): PipelineConfig["models"] {
+  const { cache_dir, ...refs } = raw ?? {};
+  return { ...DEFAULT_MODELS, ...refs, ...(cache_dir ? { cacheDir: cache_dir } : {}) };
+}
+
 export const DEFAULT_DISTRIBUTED = { max_deliver: 5, ack_wait_s: 60, dedup_window_s: 86_400 } as const;
 
 /** The scale-out settings, or undefined (single machine) when no NATS URL is given. Flags win over the file. */
-function resolveDistributed(raw: RawConfig["distributed"], o: CliOverrides, saveBatchSize: number): DistributedConfig | undefined {
+function resolveDistributed(
+  raw: RawConfig["distributed"],
+  o: CliOverrides,
+  saveBatchSize: number,
+  warnings: string[],
+): DistributedConfig | undefined {
   const nats = o.nats ?? raw?.nats;
   if (!nats) return undefined;
+  const onCommandLine = [o.nats_pass && "--nats-pass", o.nats_token && "--nats-token", o.nats && /\/\/[^/]*@/.test(o.nats) && "--nats with credentials in the URL"]
+    .filter(Boolean);
+  if (onCommandLine.length > 0) {
+    warnings.push(`${onCommandLine.join(", ")}: a secret on the command line is shown by ps to every user and echoed by deno task; ` +
+      `set NATS_PASS / NATS_TOKEN in the environment instead`);
+  }
   const merged = {
     ...DEFAULT_DISTRIBUTED,
     range_size: saveBatchSize,
@@ -147,6 +190,9 @@ function resolveDistributed(raw: RawConfig["distributed"], o: CliOverrides, save
     nats,
     ...stripNull({ creds: o.nats_creds, user: o.nats_user, pass: o.nats_pass, token: o.nats_token, job: o.job }),
   };
+  if (merged.ack_wait_s * 1000 > MAX_TIMER_MS) {
+    throw new ConfigError(`${merged.ack_wait_s} s; at most ${Math.floor(MAX_TIMER_MS / 1000)} s (24.8 days: a longer timer fires at once)`, "distributed.ack_wait_s");
+  }
   if (merged.job !== undefined && !/^[A-Za-z0-9_-]{1,48}$/.test(merged.job)) {
     throw new ConfigError(`expected 1-48 letters, digits, _ or -, got "${merged.job}"`, "--job");
   }
@@ -170,7 +216,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === "unrecognized_keys") {
     const parent = issue.path as (string | number)[];
     const known = knownKeys(parent);
-    const key = issue.keys[0];
+    const key = cut(issue.keys[0]);
     const where = formatPath([...parent, key]);
     const hint = known.length ? closest(key, known) : undefined;
     return `${where}: unknown key${hint ? ` (did you mean "${hint}"?)` : ""}; known keys: ${known.join(", ")}`;
@@ -185,7 +231,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 function describeValue(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "a list";
-  if (typeof v === "string") return `"${v}"`;
+  if (typeof v === "string") return `"${cut(v)}"`;
   if (typeof v === "object") return "a mapping";
   return `${typeof v} ${String(v)}`;
 }

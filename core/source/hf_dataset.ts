@@ -1,6 +1,7 @@
 // A Hugging Face dataset split, read through the Hub's parquet conversion by HTTP range requests (never whole).
 import { asyncBufferFromUrl, cachedAsyncBuffer } from "hyparquet";
 import { InputError } from "../errors.ts";
+import { redactUrl } from "../redact.ts";
 import { ParquetSource } from "./parquet_source.ts";
 import type { ColumnNames } from "./rows.ts";
 
@@ -9,6 +10,11 @@ export interface HubOptions {
   endpoint?: string;
   /** HF_TOKEN; sent as a bearer token, never put in messages. */
   token?: string;
+  /**
+   * HF_TOKEN_HOSTS: further hosts (host or host:port, comma-separated) the token may go to. By default it goes
+   * only to the endpoint's own scheme, host and port, never to another host a listing names.
+   */
+  tokenHosts?: string;
   fetch?: typeof globalThis.fetch;
 }
 
@@ -24,7 +30,7 @@ export async function listHubParquet(name: string, subset: string, split: string
   try {
     res = await fetch(url, { headers: authHeaders(options.token) });
   } catch (e) {
-    throw new InputError(`${label}: cannot reach ${endpoint}: ${(e as Error).message}`);
+    throw new InputError(`${label}: cannot reach ${redactUrl(endpoint)}: ${redactUrl((e as Error).message)}`);
   }
   if (res.status === 401 || res.status === 403) {
     await res.body?.cancel();
@@ -32,7 +38,7 @@ export async function listHubParquet(name: string, subset: string, split: string
   }
   if (res.status === 404) {
     await res.body?.cancel();
-    throw new InputError(`${label}: not found on ${endpoint} (check dataset.name, dataset.subset and dataset.split)`);
+    throw new InputError(`${label}: not found on ${redactUrl(endpoint)} (check dataset.name, dataset.subset and dataset.split)`);
   }
   if (!res.ok) {
     await res.body?.cancel();
@@ -40,7 +46,7 @@ export async function listHubParquet(name: string, subset: string, split: string
   }
   const urls = await res.json().catch(() => undefined);
   if (!Array.isArray(urls) || urls.some((u) => typeof u !== "string")) {
-    throw new InputError(`${label}: unexpected parquet listing from ${endpoint}`);
+    throw new InputError(`${label}: unexpected parquet listing from ${redactUrl(endpoint)}`);
   }
   if (urls.length === 0) throw new InputError(`${label}: the split has no parquet files`);
   return urls as string[];
@@ -55,15 +61,40 @@ export async function openHubDataset(
 ): Promise<ParquetSource> {
   const label = `hf:${name}/${split}`;
   const urls = await listHubParquet(name, subset, split, options);
-  const requestInit = { headers: authHeaders(options.token) };
+  const trusted = tokenGoesTo(options.endpoint || DEFAULT_HF_ENDPOINT, options.tokenHosts);
   const files = await Promise.all(urls.map(async (url, i) => {
+    const requestInit = { headers: trusted(url) ? authHeaders(options.token) : {} };
     try {
       return cachedAsyncBuffer(await asyncBufferFromUrl({ url, requestInit, fetch: options.fetch }));
     } catch (e) {
-      throw new InputError(`${label}: parquet file ${i + 1} of ${urls.length}: ${(e as Error).message}`);
+      throw new InputError(`${label}: parquet file ${i + 1} of ${urls.length}: ${redactUrl((e as Error).message)}`);
     }
   }));
   return ParquetSource.open(label, files, names);
+}
+
+/** Whether a URL from a listing may receive the token: the endpoint's origin, or a host the user allowed. */
+export function tokenGoesTo(endpoint: string, allowed = ""): (url: string) => boolean {
+  const origin = originOf(endpoint);
+  const hosts = new Set(allowed.split(",").map((h) => h.trim().toLowerCase()).filter(Boolean));
+  return (url) => {
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      return false;
+    }
+    return u.origin === origin || (u.protocol === "https:" && (hosts.has(u.host) || hosts.has(u.hostname))) ||
+      (u.protocol === "http:" && hosts.has(u.host));
+  };
+}
+
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
 }
 
 function authHeaders(token?: string): Record<string, string> {

@@ -2,6 +2,7 @@
 // input, storage or model), 1 for anything else (with the stack under ICHIGO_DEBUG); otherwise the code
 // `main` returns (0 when it returns nothing).
 import { ConfigError, describeError, InputError, ModelError, StorageError } from "../../core/errors.ts";
+import { redactUrl } from "../../core/redact.ts";
 
 export async function runCli(main: () => Promise<number | void>): Promise<never> {
   let code: number;
@@ -9,7 +10,8 @@ export async function runCli(main: () => Promise<number | void>): Promise<never>
     code = (await main()) ?? 0;
   } catch (e) {
     const known = e instanceof ModelError || e instanceof InputError || e instanceof ConfigError || e instanceof StorageError;
-    console.error(`error: ${describeError(e)}`);
+    // Whatever path the error took, a URL in it loses its userinfo and token parameters.
+    console.error(`error: ${redactUrl(describeError(e))}`);
     if (!known && Deno.env.get("ICHIGO_DEBUG")) console.error(e);
     code = known ? 2 : 1;
   }

@@ -26,8 +26,10 @@ const OPTIONS = {
 } as const;
 
 const USAGE = `Usage: deno task nats-status --nats nats://HOST:4222 [--config cfg.yaml | --job NAME] [--json]
-  Without --config or --job: every job on the server. Credentials: --nats-creds FILE, --nats-user/--nats-pass,
-  --nats-token (or the distributed section of --config).`;
+  Without --config or --job: every job on the server. Credentials: NATS_USER/NATS_PASS, NATS_TOKEN or NATS_CREDS
+  in the environment (recommended: deno task echoes its command line and ps shows arguments), the URL
+  (nats://user:pass@host), --nats-creds FILE, --nats-user/--nats-pass, --nats-token, or the distributed section
+  of --config.`;
 
 export async function jobStatus(jsm: JetStreamManager, job: string) {
   const n = jobNames(job);

@@ -59,6 +59,7 @@ export async function workerMain(args: string[]): Promise<number> {
     engineModule: parsed.engineModule ?? Deno.env.get("ICHIGO_ENGINE_MODULE") ?? DEFAULT_ENGINE_MODULE,
     logger,
   });
+  await pool.prepare(); // a model that cannot be converted stops this host once, with its message
   const started = new Date().toISOString();
   let stats: WorkerStats = { ranges: 0, rows: 0, failed: 0, audioSeconds: 0, inFlight: [] };
   const record = (state: WorkerRecord["state"]): WorkerRecord => ({

@@ -1,7 +1,9 @@
 // PyTorch zip checkpoints (torch.save since 1.6: .th, .pt, .bin, WhisperSpeech .model).
 // Layout: <top>/data.pkl (the pickle program), <top>/data/<key> (raw storages), <top>/byteorder.
 import { ModelError } from "../../core/errors.ts";
-import { StorageRef, storageTypeName, TensorRef, Tuple, unpickle } from "./pickle.ts";
+import { CHECKPOINT_LIMITS } from "./limits.ts";
+import { checkReachable, StorageRef, storageTypeName, TensorRef, Tuple, unpickle } from "./pickle.ts";
+import { planView } from "./tensor_extent.ts";
 import { readZip } from "./zip.ts";
 import type { Checkpoint, CheckpointTensor, StateDict, TensorDType } from "./types.ts";
 
@@ -39,40 +41,51 @@ export function loadTorchZip(bytes: Uint8Array, label: string): Checkpoint {
       return new StorageRef(type, key, numel);
     },
   });
+  checkReachable(root, label);
   const tensors: StateDict = new Map();
+  // Gathering non-contiguous views copies; over the whole file at most its own size plus some slack.
+  let gatherBudget = bytes.length + CHECKPOINT_LIMITS.gatherSlackBytes;
   const toTensor = (ref: TensorRef, name: string): CheckpointTensor => {
     const [dtype, size] = DTYPES[ref.storage.storageType];
     const raw = entries.get(`${top}data/${ref.storage.key}`)!;
-    const numel = ref.shape.reduce((a, b) => a * b, 1);
-    // Contiguous row-major strides: a plain view. Otherwise gather into a new buffer.
-    let expected = 1;
-    let contiguous = true;
-    for (let d = ref.shape.length - 1; d >= 0; d--) {
-      if (ref.shape[d] !== 1 && ref.stride[d] !== expected) contiguous = false;
-      expected *= ref.shape[d];
-    }
+    const { numel, contiguous } = planView(label, name, ref, Math.floor(raw.length / size));
     if (contiguous) {
-      const start = ref.offset * size, end = start + numel * size;
-      if (end > raw.length) throw new ModelError(`${label}: tensor ${name} runs past its storage (file damaged?)`);
-      return { dtype, shape: ref.shape, bytes: raw.subarray(start, end) };
+      const start = ref.offset * size;
+      return { dtype, shape: ref.shape, bytes: raw.subarray(start, start + numel * size) };
+    }
+    gatherBudget -= numel * size;
+    if (gatherBudget < 0) {
+      throw new ModelError(`${label}: checkpoint refused: copying its non-contiguous tensors (up to ${name}) would take more ` +
+        `than the file's size plus ${CHECKPOINT_LIMITS.gatherSlackBytes / 2 ** 20} MiB`);
     }
     const out = new Uint8Array(numel * size);
-    const idx = new Array(ref.shape.length).fill(0);
-    for (let i = 0; i < numel; i++) {
-      let src = ref.offset;
-      for (let d = 0; d < idx.length; d++) src += idx[d] * ref.stride[d];
-      if ((src + 1) * size > raw.length) throw new ModelError(`${label}: tensor ${name} runs past its storage`);
-      out.set(raw.subarray(src * size, src * size + size), i * size);
+    const { shape, stride } = ref;
+    const idx = new Array(shape.length).fill(0);
+    let src = ref.offset * size;
+    for (let o = 0; o < out.length; o += size) {
+      for (let b = 0; b < size; b++) out[o + b] = raw[src + b];
+      // Next index, row-major; src follows it by strides (planView proved every element lies inside raw).
       for (let d = idx.length - 1; d >= 0; d--) {
-        if (++idx[d] < ref.shape[d]) break;
+        if (++idx[d] < shape[d]) {
+          src += stride[d] * size;
+          break;
+        }
+        src -= (shape[d] - 1) * stride[d] * size;
         idx[d] = 0;
       }
     }
     return { dtype, shape: ref.shape, bytes: out };
   };
+  const join = (path: string, key: string) => {
+    const p = path ? `${path}.${key}` : key;
+    if (p.length > CHECKPOINT_LIMITS.nameChars) {
+      throw new ModelError(`${label}: checkpoint refused: a name longer than ${CHECKPOINT_LIMITS.nameChars} characters (${p.slice(0, 60)}...)`);
+    }
+    return p;
+  };
   // Tensors anywhere in the structure get dotted names; the rest becomes plain metadata.
   const toPlain = (v: unknown, path: string, depth: number): unknown => {
-    if (depth > 64) throw new ModelError(`${label}: the checkpoint nests too deeply`);
+    if (depth > CHECKPOINT_LIMITS.depth) throw new ModelError(`${label}: the checkpoint nests too deeply`);
     if (v instanceof TensorRef) {
       tensors.set(path, toTensor(v, path));
       return undefined;
@@ -80,14 +93,17 @@ export function loadTorchZip(bytes: Uint8Array, label: string): Checkpoint {
     if (v instanceof Map) {
       const o: Record<string, unknown> = {};
       for (const [k, x] of v) {
-        const p = path ? `${path}.${String(k)}` : String(k);
-        const plain = toPlain(x, p, depth + 1);
-        if (plain !== undefined) o[String(k)] = plain;
+        if (typeof k === "object" && k !== null) {
+          throw new ModelError(`${label}: checkpoint refused: a dict key under ${path || "the top level"} is a container, not a name`);
+        }
+        const plain = toPlain(x, join(path, String(k)), depth + 1);
+        // defineProperty: a key named __proto__ stays a plain key.
+        if (plain !== undefined) Object.defineProperty(o, String(k), { value: plain, enumerable: true, writable: true, configurable: true });
       }
       return o;
     }
-    if (v instanceof Set) return [...v].map((x, i) => toPlain(x, `${path}.${i}`, depth + 1));
-    if (Array.isArray(v)) return Array.from(v, (x, i) => toPlain(x, `${path}.${i}`, depth + 1));
+    if (v instanceof Set) return [...v].map((x, i) => toPlain(x, join(path, String(i)), depth + 1));
+    if (Array.isArray(v)) return Array.from(v, (x, i) => toPlain(x, join(path, String(i)), depth + 1));
     if (typeof v === "function" || v instanceof StorageRef) return undefined;
     return v;
   };

@@ -10,6 +10,7 @@ import { f32, stateDict, storedZip, torchSave } from "../../models/checkpoint/wr
 import { MICRO_ENCODEC, randomEncodecStateDict } from "../../models/encodec/random_weights.ts";
 import { writeWav } from "../../models/audio/wav.ts";
 import { FAKES, makeJob, runCli } from "../pipeline/cli_helpers.ts";
+import { HOSTILE_CASES } from "../../scripts/hostile_checkpoints.ts";
 
 interface Case {
   what: string;
@@ -19,6 +20,12 @@ interface Case {
   expect: string;
   exit?: number;
   failed?: string;
+  /** `production`: the run uses the real engines (models prepared by the parent), not the test doubles. */
+  engines?: "production";
+  /** A fragment that must not appear anywhere on stderr (e.g. a retry that should not happen). */
+  absent?: string;
+  /** The longest the error line may be (hostile values are cut). */
+  maxLineChars?: number;
 }
 
 const SCRIPTS: Record<Case["run"], string> = {
@@ -51,6 +58,11 @@ const RECIPES: Record<string, () => Uint8Array> = {
     b.set(enc.encode("{ this is not json at all, no no no..."), 8);
     return b;
   },
+  "memo-bomb": () => HOSTILE_CASES.find((c) => c.name === "memo-fanout-2x40")!.make(),
+  "stride-bomb": () => HOSTILE_CASES.find((c) => c.name === "stride-bomb-zero-strides")!.make(),
+  "million-devices-config": () =>
+    enc.encode(`dataset: {name: data.jsonl}\nprocessing: {devices: [${Array(1_000_000).fill("cpu").join(",")}]}\n`),
+  "huge-log-file-config": () => enc.encode(`dataset: {name: data.jsonl}\nlogging: {log_file: "/nonexistent/${"x".repeat(200_000)}"}\n`),
   "wav": () => writeWav(Float32Array.from({ length: 2400 }, (_, i) => Math.sin(i / 5) * 0.3), 24000),
   "wav-adpcm": () => {
     const b = writeWav(new Float32Array(100), 24000);
@@ -123,10 +135,12 @@ export function corpus(category: string) {
         Deno.writeFileSync(`${dir}/${file}`, bytes);
       }
       const args = c.args.map(fill);
-      if (c.run === "run") args.push("--engine-module", FAKES);
+      if (c.run === "run" && c.engines !== "production") args.push("--engine-module", FAKES);
       const r = await runCli(args, { ICHIGO_CACHE: `${dir}/cache` }, new URL(SCRIPTS[c.run], import.meta.url).pathname);
       const last = r.stderr.trim().split("\n").pop() ?? "";
       assert.equal(r.code, c.exit ?? 2, `${name}: exit ${r.code}; stderr:\n${r.stderr}`);
+      if (c.maxLineChars) assert.ok(last.length <= c.maxLineChars, `${name}: error line of ${last.length} characters`);
+      if (c.absent) assert.ok(!r.stderr.includes(fill(c.absent)), `${name}: "${c.absent}" on stderr:\n${r.stderr}`);
       if (c.exit === 0) {
         const details = [...Deno.readDirSync(out)].filter((e) => e.name.startsWith("failed_details_"))
           .map((e) => Deno.readTextFileSync(`${out}/${e.name}`)).join("\n");
