@@ -155,6 +155,8 @@ export function stop() {
 
 /** Runs the rows still missing up to the target (or, `retry`, the failed rows again). */
 export async function run(mode: "continue" | "retry") {
+  if (store.state.phase !== "idle") return;
+  await chooseOutput(); // the output must be the one the settings name right now
   const s = store.state;
   const output = s.output;
   if (!s.dataset || !output || s.phase !== "idle") return;
