@@ -22,6 +22,8 @@ export interface PageState {
   outputNote: string;
   texts: Map<number, string>;
   phase: "idle" | "preparing" | "running" | "stopping";
+  /** Runs ended since the page loaded (the e2e test waits on it through body[data-runs]). */
+  runsEnded: number;
   progress?: Progress;
   modelStatus?: { text: string; loaded?: number; total?: number; error?: boolean };
   runError?: string;
@@ -45,6 +47,7 @@ export const store = new Store<PageState>({
   outputNote: "",
   texts: new Map(),
   phase: "idle",
+  runsEnded: 0,
   announce: "",
   stored: { count: 0, bytes: 0 },
   restoreOffer: false,

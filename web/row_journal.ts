@@ -19,13 +19,15 @@ export class RowJournal {
     this.files = new OpfsStorage(`pending/${outputId}`);
   }
 
-  /** Queues the row's file; `flushed` waits for all queued writes. */
-  add(outcome: FinalOutcome) {
+  /** Writes the row's file (in order with earlier rows); resolves once it is stored. A failed write is not
+   * fatal: the row's shard still lands as usual, only a close before that would lose it. */
+  add(outcome: FinalOutcome): Promise<void> {
     const entry: Entry = outcome.kind === "done"
       ? { index: outcome.item.index, tokens: Array.from(outcome.item.tokens), seconds: outcome.item.seconds, pieces: outcome.item.pieces }
       : { index: outcome.item.index, error: outcome.item.error, attempts: outcome.item.attempts };
     const data = new TextEncoder().encode(JSON.stringify(entry));
     this.#writes = this.#writes.then(() => this.files.write(`${entry.index}.json`, data)).catch(() => {});
+    return this.#writes;
   }
 
   flushed(): Promise<void> {

@@ -117,7 +117,7 @@ export async function chooseOutput(options: { onLoad?: boolean; reopen?: boolean
       : `${changes}: these settings start a fresh output; the earlier output stays stored.`;
   }
   const restoreOffer = options.onLoad === true && !previous && opened.rows.size > 0;
-  store.update((st) => ({ output: opened, rowsVersion: st.rowsVersion + 1, outputNote: note, restoreOffer }));
+  store.update((st) => ({ output: opened, rowsVersion: st.rowsVersion + 1, outputNote: note, restoreOffer, announce: note }));
   if (opened.recovered > 0) announce(`${opened.recovered} row(s) finished before the page closed were saved to the output`);
   void fillTexts(opened);
   void refreshStored();
@@ -221,13 +221,13 @@ export async function run(mode: "continue" | "retry") {
       await output.journal.settle(output.storage, output.identity.generation.format as "csv" | "parquet", pageLogger);
       output.rows = await readRows(output.storage);
     });
-    store.update((st) => ({ phase: "idle", rowsVersion: st.rowsVersion + 1 }));
+    store.update((st) => ({ phase: "idle", rowsVersion: st.rowsVersion + 1, runsEnded: st.runsEnded + 1 }));
     void refreshStored();
     await chooseOutput(); // settings changed during the run apply now
   }
 }
 
-/** The scheduler, tapped: each finished row is journaled and shown before its shard is written. */
+/** The scheduler, tapped: each finished row is journaled, then shown, before its shard is written. */
 function showing(output: OpenedOutput, texts: Map<number, string>): Schedule {
   return (rows, options) => {
     async function* withTexts(): AsyncIterable<SourceRow> {
@@ -238,7 +238,7 @@ function showing(output: OpenedOutput, texts: Map<number, string>): Schedule {
     }
     async function* tapped(): AsyncIterable<FinalOutcome> {
       for await (const outcome of schedule(withTexts(), options)) {
-        output.journal.add(outcome);
+        await output.journal.add(outcome); // stored before shown: a row on screen survives a reload
         output.rows.set(outcome.item.index, outcome.kind === "done" ? { tokens: outcome.item.tokens } : { error: outcome.item.error });
         store.update((st) => ({ rowsVersion: st.rowsVersion + 1 }));
         yield outcome;

@@ -83,7 +83,13 @@ export function runPanel() {
     const { done, failed, finished } = countsOf(s.output);
     const target = s.settings.rows;
     const runButton = $<HTMLButtonElement>("run");
-    const label = finished === 0 ? "Run" : finished < target ? `Continue (${finished} of ${target} done)` : `All ${target} rows done`;
+    const label = finished === 0
+      ? "Run"
+      : finished < target
+      ? `Continue (${finished} of ${target} done)`
+      : finished === target
+      ? `All ${target} rows done`
+      : `Done (${finished} rows stored; Rows is ${target})`;
     setText(runButton, label);
     runButton.disabled = !idle || !s.output || finished >= target;
     const retry = $<HTMLButtonElement>("retry");
@@ -102,7 +108,9 @@ export function runPanel() {
     bar.setAttribute("aria-valuenow", String(Math.min(finished, max)));
     bar.setAttribute("aria-valuetext", `${finished} of ${target} rows`);
     $("bar").style.width = `${(100 * Math.min(finished, max)) / max}%`;
-    const counts = `${done} of ${target} done${failed ? `, ${failed} failed` : ""}`;
+    const counts = finished <= target
+      ? `${done} of ${target} done${failed ? `, ${failed} failed` : ""}`
+      : `${done} done${failed ? `, ${failed} failed` : ""} (more than the ${target} rows asked for)`;
     let text = counts;
     if (s.phase === "preparing") text = `${counts} · preparing the models…`;
     else if (s.phase === "stopping") text = `${counts} · stopping: finishing the rows in flight…`;
@@ -132,5 +140,7 @@ export function runPanel() {
       $<HTMLButtonElement>("restore-continue").disabled = finished >= target;
     }
     setText($("runtime"), s.runtime);
+    document.body.dataset.phase = s.phase;
+    document.body.dataset.runs = String(s.runsEnded);
   });
 }
