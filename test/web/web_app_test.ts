@@ -230,18 +230,22 @@ Deno.test({ name: "browser app: OPFS results survive reloads, Continue after Sto
     await page.waitForFunction(() => document.querySelectorAll("[data-testid=results] tbody tr").length === 10);
     assert.match(await page.textContent("[data-testid=stored]") ?? "", /2 output\(s\)/);
 
-    await page.screenshot({ path: `${dir}/finished-1280x800.png`, fullPage: false });
+    await page.screenshot({ path: `${dir}/finished-1280x800.png`, fullPage: true });
     // 5. Phone width: nothing scrolls sideways; the results are a stacked list.
     await page.setViewportSize({ width: 390, height: 844 });
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= 390);
     assert.deepEqual(await axeProblems(page), [], "phone width");
-    await page.screenshot({ path: `${dir}/finished-390x844.png`, fullPage: false });
-    await page.locator("#results-card").scrollIntoViewIfNeeded();
-    await page.screenshot({ path: `${dir}/results-390x844.png`, fullPage: false });
+    await page.screenshot({ path: `${dir}/finished-390x844.png`, fullPage: true });
     await page.setViewportSize({ width: 1280, height: 800 });
     assert.deepEqual(errors, [], "a clean run logs no console errors");
 
-    // 6. The Hub unreachable: one try, then the way out is named (failed requests log console errors: last).
+    // 6. Clear stored results: every output goes, the dataset stays.
+    await page.click("[data-testid=clear-stored]");
+    await page.waitForSelector("[data-testid=stored]:text('Nothing stored in this browser yet')");
+    assert.equal(await rowCount(page), 0);
+    assert.equal(await page.textContent("[data-testid=run]"), "Run");
+
+    // 7. The Hub unreachable: one try, then the way out is named (failed requests log console errors: last).
     await page.route("https://huggingface.co/**", (r) => r.abort());
     await page.check("input[name=models][value=hub]");
     await page.fill("#rows", "11");
@@ -249,7 +253,7 @@ Deno.test({ name: "browser app: OPFS results survive reloads, Continue after Sto
     await page.click("[data-testid=run]");
     await page.waitForSelector("[data-testid=model-status].error", { timeout: 60_000 });
     assert.match(await page.textContent("[data-testid=model-status]") ?? "", /Hub is unreachable.*use the demo models or drop checkpoint files/);
-    console.log(`screenshots: ${dir}/finished-1280x800.png, ${dir}/finished-390x844.png, ${dir}/results-390x844.png`);
+    console.log(`screenshots: ${dir}/finished-1280x800.png, ${dir}/finished-390x844.png`);
   } finally {
     await browser.close();
     await server.shutdown();
