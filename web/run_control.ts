@@ -155,20 +155,26 @@ export function stop() {
 
 /** Runs the rows still missing up to the target (or, `retry`, the failed rows again). */
 export async function run(mode: "continue" | "retry") {
-  if (store.state.phase !== "idle") return;
+  if (controller || store.state.phase !== "idle") return; // a double click starts one run
+  const ours = controller = new AbortController();
+  const signal = ours.signal;
   await chooseOutput(); // the output must be the one the settings name right now
   const s = store.state;
   const output = s.output;
-  if (!s.dataset || !output || s.phase !== "idle") return;
   const refs0 = modelRefs(s);
-  if (typeof refs0 === "string") return store.update({ runError: refs0 });
   const target = s.settings.rows;
   const { finished } = countsOf(output);
-  const failedRows = [...output.rows].filter(([, r]) => r.error).map(([i]) => i);
+  const failedRows = [...output?.rows ?? []].filter(([, r]) => r.error).map(([i]) => i);
   const numSamples = mode === "retry" ? failedRows.length : target - finished;
-  if (numSamples <= 0) return announce(`All ${target} rows of this output are finished; raise Rows to do more.`);
-  controller = new AbortController();
-  const signal = controller.signal;
+  let refusal: string | undefined;
+  if (!s.dataset || !output || signal.aborted) refusal = "";
+  else if (typeof refs0 === "string") refusal = refs0;
+  else if (numSamples <= 0) refusal = `All ${target} rows of this output are finished; raise Rows to do more.`;
+  if (refusal !== undefined || !output || typeof refs0 === "string") {
+    controller = undefined;
+    if (refusal) announce(refusal);
+    return;
+  }
   store.update({ phase: "preparing", progress: undefined, runError: undefined, restoreOffer: false, modelStatus: { text: "preparing the models…" } });
   try {
     await navigator.locks.request(`ichigo-output-${output.id}`, { ifAvailable: true }, async (lock) => {
