@@ -2,7 +2,7 @@
 // "Rows" is the target total of the output: a run does only the rows still missing. The same core/ pipeline as
 // the CLI writes the shards into OPFS; every finished row shows at once and is journaled until its shard lands.
 import { resolveConfig } from "../core/config/load.ts";
-import type { RawConfig } from "../core/config/schema.ts";
+import { configSchema, type RawConfig } from "../core/config/schema.ts";
 import type { PipelineConfig } from "../core/config/types.ts";
 import { describeError, InputError } from "../core/errors.ts";
 import type { Logger } from "../core/log.ts";
@@ -75,8 +75,31 @@ function buildConfig(s: PageState, refs: typeof DEMO_MODELS, numSamples: number)
     test: { num_samples: numSamples },
     models: refs,
   } as RawConfig;
-  return resolveConfig(raw, { test: true }, s.dataset!.label);
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = String(issue.path[issue.path.length - 1]);
+    const message = issue.message
+      .replace(/^Too small: expected number to be >0$/, "must be more than 0")
+      .replace(/^Too small: expected number to be >=0$/, "must be 0 or more")
+      .replace(/^Invalid input: expected int, received number$/, "must be a whole number");
+    throw new InputError(`${FIELD_LABELS[key] ?? key}: ${message}`);
+  }
+  return resolveConfig(parsed.data, { test: true }, s.dataset!.label);
 }
+
+// Config keys in the page's words (a bad value is named as the field the user sees).
+const FIELD_LABELS: Record<string, string> = {
+  num_samples: "Rows",
+  num_procs_per_device: "Workers",
+  save_batch_size: "Save batch size",
+  batch_size: "Batch size",
+  speaker: "Speaker",
+  lang: "Language",
+  cps: "cps",
+  temperature: "Temperature",
+  seed: "Seed",
+};
 
 /** Done, failed and finished counts of the current output. */
 export function countsOf(output: OpenedOutput | undefined) {
@@ -98,7 +121,7 @@ export async function chooseOutput(options: { onLoad?: boolean; reopen?: boolean
   }
   let identity;
   try {
-    identity = outputIdentity(buildConfig(s, refs, 1), s.dataset.identity);
+    identity = outputIdentity(buildConfig(s, refs, s.settings.rows), s.dataset.identity);
   } catch (e) {
     store.update({ output: undefined, outputNote: describeError(e), restoreOffer: false });
     return;
@@ -176,9 +199,11 @@ export async function run(mode: "continue" | "retry") {
     return;
   }
   store.update({ phase: "preparing", progress: undefined, runError: undefined, restoreOffer: false, modelStatus: { text: "preparing the models…" } });
+  let held = false;
   try {
     await navigator.locks.request(`ichigo-output-${output.id}`, { ifAvailable: true }, async (lock) => {
       if (!lock) throw new InputError("another tab of this page is running this output: stop it there, or change a setting");
+      held = true;
       const refs = { ...refs0 };
       for (const kind of KINDS) {
         const f = s.droppedFiles[kind];
@@ -223,10 +248,12 @@ export async function run(mode: "continue" | "retry") {
     }
   } finally {
     controller = undefined;
-    await navigator.locks.request(`ichigo-output-${output.id}`, async () => {
-      await output.journal.settle(output.storage, output.identity.generation.format as "csv" | "parquet", pageLogger);
-      output.rows = await readRows(output.storage);
-    });
+    if (held) {
+      await navigator.locks.request(`ichigo-output-${output.id}`, async () => {
+        await output.journal.settle(output.storage, output.identity.generation.format as "csv" | "parquet", pageLogger);
+        output.rows = await readRows(output.storage);
+      });
+    }
     store.update((st) => ({ phase: "idle", rowsVersion: st.rowsVersion + 1, runsEnded: st.runsEnded + 1 }));
     void refreshStored();
     await chooseOutput(); // settings changed during the run apply now

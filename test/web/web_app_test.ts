@@ -201,7 +201,13 @@ Deno.test({ name: "browser app: OPFS results survive reloads, Continue after Sto
     const afterStop = await rowCount(page);
     assert.ok(afterStop >= 6 && afterStop < 10, `rows after stop: ${afterStop}`);
     assert.match(await page.textContent("#announce") ?? "", /stopped: .*Continue does the rest/);
+    // A second tab cannot run the output this tab is running (its journal is not settled there either).
     await page.click(`[data-testid=run]:text('Continue (${afterStop} of 10 done)')`);
+    const tab2 = await context.newPage();
+    await tab2.goto(url);
+    await tab2.click("[data-testid=run]:not([disabled])");
+    await tab2.waitForSelector("#run-error:text('another tab of this page is running this output')");
+    await tab2.close();
     await page.waitForFunction((n) => document.querySelectorAll("[data-testid=results] tbody tr").length > n, afterStop, { timeout: 300_000 }).catch(failWith);
     const seen = await rowCount(page);
     await page.reload();
@@ -213,6 +219,21 @@ Deno.test({ name: "browser app: OPFS results survive reloads, Continue after Sto
     assert.equal(await rowCount(page), 10);
     const indices = indicesOf(await zipOf(page)).sort((a, b) => a - b);
     assert.deepEqual(indices, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], "each index once");
+
+    // Retry failed rows redoes only the failed row(s); a bad value names its field and blocks Run.
+    const failedBefore = await page.locator("[data-testid=results] tbody tr.failed").count();
+    if (failedBefore > 0) {
+      await runAndWait(page, "[data-testid=retry]").catch(failWith);
+      assert.match(await page.textContent("#log") ?? "", new RegExp(`retrying ${failedBefore} failed row`));
+      assert.equal(await rowCount(page), 10);
+      assert.ok(await page.locator("[data-testid=results] tbody tr.failed").count() <= failedBefore);
+    }
+    await page.fill("#batch", "0");
+    await page.locator("#batch").blur();
+    await page.waitForSelector("[data-testid=output-note]:text('Batch size: must be more than 0')");
+    assert.equal(await page.isDisabled("[data-testid=run]"), true);
+    await page.fill("#batch", "1");
+    await page.locator("#batch").blur();
 
     // 4. A seed change starts a fresh output, said on the page; its table shows all its rows (WebGPU here).
     await page.fill("#seed", "1");
