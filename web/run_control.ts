@@ -13,7 +13,7 @@ import type { SourceRow } from "../core/source/text_source.ts";
 import { ROW_NUMBER } from "./dataset.ts";
 import { storeDropped } from "./model_store.ts";
 import { clearOutputs, type OpenedOutput, openOutput, readRows, storedOutputs } from "./output_folder.ts";
-import { identityChanges, outputId, outputIdentity } from "./output_identity.ts";
+import { identityChanges, outputId, type OutputIdentity, outputIdentity } from "./output_identity.ts";
 import { announce, log, type ModelKind, type PageState, store } from "./page_state.ts";
 import { prepareModels } from "./prepare_models.ts";
 import { createWebWorkerFactory } from "./worker_factory.ts";
@@ -109,6 +109,8 @@ export function countsOf(output: OpenedOutput | undefined) {
 }
 
 let choosing = 0;
+/** The identity of the output last shown (kept while a bad value leaves no output), to say what changed. */
+let lastShown: { id: string; identity: OutputIdentity } | undefined;
 /** Opens the output the current settings name (a new one when the identity changed), saying what changed. */
 export async function chooseOutput(options: { onLoad?: boolean; reopen?: boolean } = {}) {
   const s = store.state;
@@ -131,7 +133,8 @@ export async function chooseOutput(options: { onLoad?: boolean; reopen?: boolean
   // Another tab running this output holds its lock: its journal is not ours to settle.
   const opened = await navigator.locks.request(`ichigo-output-${id}`, { ifAvailable: true }, (lock) => openOutput(id, identity, pageLogger, lock !== null));
   if (token !== choosing) return;
-  const previous = store.state.output;
+  const previous = lastShown;
+  lastShown = { id, identity };
   let note = "";
   if (previous && previous.id !== id) {
     const changes = identityChanges(previous.identity, identity).join(", ");
@@ -294,6 +297,7 @@ export async function startFresh() {
 export async function clearStored() {
   if (store.state.phase !== "idle") return;
   await clearOutputs();
+  lastShown = undefined;
   store.update({ output: undefined, restoreOffer: false, outputNote: "" });
   await chooseOutput({ reopen: true });
   announce("all stored results were deleted");
