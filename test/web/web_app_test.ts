@@ -267,11 +267,17 @@ Deno.test({ name: "browser app: OPFS results survive reloads, Continue after Sto
     assert.equal(await rowCount(page), 0);
     assert.equal(await page.textContent("[data-testid=run]"), "Run");
 
-    // 7. The Hub unreachable: one try, then the way out is named (failed requests log console errors: last).
-    await page.route("https://huggingface.co/**", (r) => r.abort());
+    // 7. Hub models. A download that hangs: the page stays usable and Stop ends the preparation at once.
+    await context.route("https://huggingface.co/**", () => {}); // never answered
     await page.check("input[name=models][value=hub]");
-    await page.fill("#rows", "11");
-    await page.locator("#rows").blur();
+    await runAndWait(page, "[data-testid=run]", async () => {
+      await page.waitForSelector("[data-testid=model-status]:has-text('checking collabora/whisperspeech')");
+      await page.click("[data-testid=stop]", { timeout: 5_000 });
+    }).catch(failWith);
+    assert.match(await page.textContent("#log") ?? "", /stopped before the models were ready; nothing was run/);
+    // The Hub unreachable: one try, then the way out is named (failed requests log console errors: last).
+    await context.unrouteAll({ behavior: "ignoreErrors" });
+    await context.route("https://huggingface.co/**", (r) => r.abort());
     await page.click("[data-testid=run]");
     await page.waitForSelector("[data-testid=model-status].error", { timeout: 60_000 });
     assert.match(await page.textContent("[data-testid=model-status]") ?? "", /Hub is unreachable.*use the demo models or drop checkpoint files/);
