@@ -202,7 +202,7 @@ export async function run(mode: "continue" | "retry") {
     return;
   }
   store.update({ phase: "preparing", progress: undefined, runError: undefined, restoreOffer: false, modelStatus: { text: "preparing the models…" } });
-  let held = false;
+  let held = false, preparing = true;
   try {
     await navigator.locks.request(`ichigo-output-${output.id}`, { ifAvailable: true }, async (lock) => {
       if (!lock) throw new InputError("another tab of this page is running this output: stop it there, or change a setting");
@@ -213,6 +213,7 @@ export async function run(mode: "continue" | "retry") {
         if (s.settings.models === "dropped" && f) refs[kind] = await storeDropped(f.name, new Uint8Array(await f.arrayBuffer()));
       }
       await prepareModels(refs, BANDWIDTH, (status) => store.update({ modelStatus: status }), signal);
+      preparing = false;
       store.update({ phase: signal.aborted ? "stopping" : "running", modelStatus: { text: "models ready" } });
       announce(
         mode === "retry"
@@ -246,7 +247,9 @@ export async function run(mode: "continue" | "retry") {
   } catch (e) {
     if ((e as Error).name === "AbortError") announce("stopped before the models were ready; nothing was run");
     else {
-      store.update({ runError: describeError(e), modelStatus: { text: describeError(e), error: true } });
+      // A failure while preparing is the models' (shown in their panel); any other is the run's.
+      const models = preparing && held;
+      store.update({ runError: describeError(e), ...(models ? { modelStatus: { text: describeError(e), error: true } } : {}) });
       log(`error: ${describeError(e)}`);
     }
   } finally {
@@ -255,7 +258,7 @@ export async function run(mode: "continue" | "retry") {
       await navigator.locks.request(`ichigo-output-${output.id}`, async () => {
         await output.journal.settle(output.storage, output.identity.generation.format as "csv" | "parquet", pageLogger);
         output.rows = await readRows(output.storage);
-      });
+      }).catch((e) => log(`error: the stored output could not be re-read (${describeError(e)}); reload the page`));
     }
     store.update((st) => ({ phase: "idle", rowsVersion: st.rowsVersion + 1, runsEnded: st.runsEnded + 1 }));
     void refreshStored();
