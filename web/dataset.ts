@@ -14,6 +14,8 @@ export const ROW_NUMBER = "(row number)";
 
 export interface Dataset {
   label: string;
+  /** What names this dataset in the output identity: file name, size and date, or hf:name/split. */
+  identity: string;
   columns: string[];
   preview: Record<string, unknown>[];
   open(names: ColumnNames): Promise<TextSource>;
@@ -28,7 +30,8 @@ const kindOf = (name: string) => {
   return undefined;
 };
 
-export async function openFile(file: File): Promise<Dataset> {
+/** `identity` defaults to the file's name, size and date (a kept copy passes the original's). */
+export async function openFile(file: File, identity = fileIdentity(file)): Promise<Dataset> {
   const kind = kindOf(file.name);
   if (!kind) throw new InputError(`${file.name}: unsupported file type (use .parquet, .csv, .jsonl or .txt)`);
   if (file.size === 0) throw new InputError(`${file.name}: the file is empty`);
@@ -43,13 +46,14 @@ export async function openFile(file: File): Promise<Dataset> {
     } catch (e) {
       throw new InputError(`${file.name}: not a readable parquet file: ${(e as Error).message}`);
     }
-    return { label: file.name, columns, preview, open: (names) => ParquetSource.open(file.name, [buffer], names) };
+    return { label: file.name, identity, columns, preview, open: (names) => ParquetSource.open(file.name, [buffer], names) };
   }
   const text = decodeUtf8(file.name, new Uint8Array(await file.arrayBuffer()));
   if (kind === "text") {
     const lines = text.split(/\r?\n/).filter((l) => l.trim());
     return {
       label: file.name,
+      identity,
       columns: ["text"],
       preview: lines.slice(0, 5).map((t) => ({ text: t })),
       open: () => Promise.resolve(new TextLinesSource(file.name, text, { text: "text", index: ROW_NUMBER })),
@@ -59,6 +63,7 @@ export async function openFile(file: File): Promise<Dataset> {
     const head = Papa.parse<Record<string, unknown>>(text, { header: true, preview: 5, skipEmptyLines: true });
     return {
       label: file.name,
+      identity,
       columns: head.meta.fields ?? [],
       preview: head.data,
       open: (names) => Promise.resolve(new CsvSource(file.name, text, names)),
@@ -74,10 +79,15 @@ export async function openFile(file: File): Promise<Dataset> {
   });
   return {
     label: file.name,
+    identity,
     columns: [...new Set(preview.flatMap((r) => Object.keys(r ?? {})))],
     preview,
     open: (names) => Promise.resolve(new JsonlSource(file.name, text, names)),
   };
+}
+
+export function fileIdentity(file: File): string {
+  return `${file.name} (${file.size} bytes, modified ${new Date(file.lastModified).toISOString()})`;
 }
 
 export async function openHub(name: string, split: string, endpoint?: string): Promise<Dataset> {
@@ -93,5 +103,5 @@ export async function openHub(name: string, split: string, endpoint?: string): P
   } catch (e) {
     throw new InputError(`${label}: cannot read its first parquet file: ${(e as Error).message}`);
   }
-  return { label, columns, preview, open: (names) => openHubDataset(name, "default", split, names, { endpoint }) };
+  return { label, identity: label, columns, preview, open: (names) => openHubDataset(name, "default", split, names, { endpoint }) };
 }

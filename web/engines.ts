@@ -7,7 +7,7 @@ import { decoderFile, encoderFile } from "../models/encodec/convert.ts";
 import { codebooksForBandwidth } from "../models/encodec/weights.ts";
 import { Vocoder } from "../models/vocos/vocoder.ts";
 import { createWhisperSpeech, hasRandomWeights } from "../models/whisperspeech/load.ts";
-import { loadModel, type WebModel } from "./model_store.ts";
+import { loadModel, MODEL_FILES, type WebModel } from "./model_store.ts";
 import { loadOrt } from "./ort_runtime.ts";
 
 /** Opens the EnCodec graphs of a converted model for `bandwidth`. */
@@ -25,10 +25,10 @@ export async function openCodec(rt: Awaited<ReturnType<typeof loadOrt>>, model: 
 export const createEngines: CreateEngines = async (spec, log = () => {}) => {
   const rt = await loadOrt(spec.device);
   const options = { bandwidth: spec.bandwidth, log, hfEndpoint: (spec.extra?.hfEndpoint as string | undefined) };
-  const t2s = await loadModel(spec.models.t2s!, "t2s.model", options);
-  const s2a = await loadModel(spec.models.s2a!, "s2a.model", options);
-  const vocos = await loadModel(spec.models.vocos!, "pytorch_model.bin", options);
-  const codecModel = await loadModel(spec.models.codec!, "model.safetensors", options);
+  const t2s = await loadModel(spec.models.t2s!, MODEL_FILES.t2s, options);
+  const s2a = await loadModel(spec.models.s2a!, MODEL_FILES.s2a, options);
+  const vocos = await loadModel(spec.models.vocos!, MODEL_FILES.vocos, options);
+  const codecModel = await loadModel(spec.models.codec!, MODEL_FILES.codec, options);
   const vocoder = await Vocoder.create(rt, vocos);
   const tts = await createWhisperSpeech(rt, { t2s, s2a, vocoder });
   const codec = await openCodec(rt, codecModel, spec.bandwidth, false);

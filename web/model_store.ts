@@ -11,6 +11,9 @@ import { hubFileUrl, parseModelRef, refLabel } from "../models/loading/model_ref
 const CACHE = "ichigo-tts-models-v1";
 const DROPPED = "https://dropped.local/";
 
+/** The file a Hub repo ref without a file name means, per model kind. */
+export const MODEL_FILES = { t2s: "t2s.model", s2a: "s2a.model", vocos: "pytorch_model.bin", codec: "model.safetensors" } as const;
+
 export interface WebModel {
   descriptor: ModelDescriptor;
   read(file: string): Promise<Uint8Array>;

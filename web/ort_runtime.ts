@@ -6,7 +6,11 @@ import { type OrtRuntime, providerFor } from "../models/onnx/runtime.ts";
 interface Adapter {
   features: { has(f: string): boolean };
   info?: { vendor?: string; architecture?: string; description?: string };
+  isFallbackAdapter?: boolean;
 }
+
+// Expected fallbacks (a node the WebGPU EP lacks, such as LSTM, runs on the CPU) are warnings, not errors.
+ort.env.logLevel = "error";
 
 export async function gpuAdapter(): Promise<Adapter | undefined> {
   const gpu = (navigator as { gpu?: { requestAdapter(): Promise<Adapter | null> } }).gpu;
@@ -22,7 +26,7 @@ export async function loadOrt(device: string, threads?: number): Promise<OrtRunt
     fp16,
     Tensor: ort.Tensor as unknown as OrtRuntime["Tensor"],
     createSession: (bytes, options = {}) =>
-      ort.InferenceSession.create(bytes, { executionProviders: [provider], graphOptimizationLevel: "all", ...options }) as never,
+      ort.InferenceSession.create(bytes, { executionProviders: [provider], graphOptimizationLevel: "all", logSeverityLevel: 3, ...options }) as never,
     // Set by onnxruntime-web once its WebGPU backend is up (after the first session).
     gpuDevice: provider === "webgpu" ? () => ort.env.webgpu.device as never : undefined,
   });
