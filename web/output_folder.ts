@@ -6,6 +6,7 @@ import { decodeJsonIndices, decodeShard } from "../core/sink/shard_format.ts";
 import { DETAILS_RE, SHARD_RE } from "../core/sink/shard_names.ts";
 import { opfsFolder, OpfsStorage } from "./opfs_storage.ts";
 import type { OutputIdentity } from "./output_identity.ts";
+import { codebooksOf } from "../core/sink/sidecar.ts";
 import { RowJournal } from "./row_journal.ts";
 
 export interface RowResult {
@@ -29,8 +30,8 @@ const FOLDERS = ["outputs", "pending", "identities"];
 export async function openOutput(id: string, identity: OutputIdentity, logger: Logger, settle: boolean): Promise<OpenedOutput> {
   const storage = new OpfsStorage(`outputs/${id}`, "browser storage");
   const journal = new RowJournal(id);
-  const format = identity.generation.format as OutputFormat;
-  const recovered = settle ? await journal.settle(storage, format, logger) : 0;
+  const format = identity.output.format as OutputFormat;
+  const recovered = settle ? await journal.settle(storage, format, codebooksOf(identity.generation.bandwidth), logger) : 0;
   await new OpfsStorage("identities").write(`${id}.json`, new TextEncoder().encode(JSON.stringify(identity)));
   return { id, identity, storage, journal, rows: await readRows(storage), recovered };
 }

@@ -7,6 +7,7 @@ import type { PipelineConfig } from "../core/config/types.ts";
 import { describeError, InputError } from "../core/errors.ts";
 import type { Logger } from "../core/log.ts";
 import { runPipeline } from "../core/pipeline.ts";
+import { codebooksOf } from "../core/sink/sidecar.ts";
 import { schedule } from "../core/schedule/scheduler.ts";
 import type { FinalOutcome, Schedule } from "../core/schedule/schedule_types.ts";
 import type { SourceRow } from "../core/source/text_source.ts";
@@ -191,11 +192,14 @@ export async function run(mode: "continue" | "retry") {
   const target = s.settings.rows;
   const { finished } = countsOf(output);
   const failedRows = [...output?.rows ?? []].filter(([, r]) => r.error).map(([i]) => i);
-  const numSamples = mode === "retry" ? failedRows.length : target - finished;
+  const toGo = mode === "retry" ? failedRows.length : target - finished;
+  // Test mode runs the first num_samples rows of the domain and resumes them (core/pipeline.ts): the target
+  // itself when continuing; the failed rows (the domain, through remainingIndices) when retrying.
+  const numSamples = mode === "retry" ? failedRows.length : target;
   let refusal: string | undefined;
   if (!s.dataset || !output || signal.aborted) refusal = "";
   else if (typeof refs0 === "string") refusal = refs0;
-  else if (numSamples <= 0) refusal = `All ${target} rows of this output are finished; raise Rows to do more.`;
+  else if (toGo <= 0) refusal = `All ${target} rows of this output are finished; raise Rows to do more.`;
   if (refusal !== undefined || !output || typeof refs0 === "string") {
     controller = undefined;
     if (refusal) announce(refusal);
@@ -217,10 +221,10 @@ export async function run(mode: "continue" | "retry") {
       store.update({ phase: signal.aborted ? "stopping" : "running", modelStatus: { text: "models ready" } });
       announce(
         mode === "retry"
-          ? `retrying ${numSamples} failed row(s)`
+          ? `retrying ${toGo} failed row(s)`
           : finished > 0
-          ? `continuing: ${finished} of ${target} rows finished, ${numSamples} to go`
-          : `running ${numSamples} row(s)`,
+          ? `continuing: ${finished} of ${target} rows finished, ${toGo} to go`
+          : `running ${toGo} row(s)`,
       );
       const config = buildConfig(s, refs, numSamples);
       const source = await s.dataset!.open(columnsOf(s));
@@ -238,6 +242,7 @@ export async function run(mode: "continue" | "retry") {
         retryFailed: mode === "retry",
         remainingIndices: mode === "retry" ? failedRows : undefined,
         schedule: showing(output, s.texts),
+        identity: output.identity,
         onProgress: (progress) => store.update({ progress }),
       });
       announce(summary.aborted
@@ -256,7 +261,8 @@ export async function run(mode: "continue" | "retry") {
     controller = undefined;
     if (held) {
       await navigator.locks.request(`ichigo-output-${output.id}`, async () => {
-        await output.journal.settle(output.storage, output.identity.generation.format as "csv" | "parquet", pageLogger);
+        const { output: layout, generation } = output.identity;
+        await output.journal.settle(output.storage, layout.format as "csv" | "parquet", codebooksOf(generation.bandwidth), pageLogger);
         output.rows = await readRows(output.storage);
       }).catch((e) => log(`error: the stored output could not be re-read (${describeError(e)}); reload the page`));
     }
@@ -277,7 +283,8 @@ function showing(output: OpenedOutput, texts: Map<number, string>): Schedule {
     }
     async function* tapped(): AsyncIterable<FinalOutcome> {
       for await (const outcome of schedule(withTexts(), options)) {
-        await output.journal.add(outcome); // stored before shown: a row on screen survives a reload
+        // Stored before shown: a row on screen survives a reload.
+        await output.journal.add(outcome, texts.get(outcome.item.index) ?? "");
         output.rows.set(outcome.item.index, outcome.kind === "done" ? { tokens: outcome.item.tokens } : { error: outcome.item.error });
         store.update((st) => ({ rowsVersion: st.rowsVersion + 1 }));
         yield outcome;

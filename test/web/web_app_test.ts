@@ -250,7 +250,8 @@ Deno.test({ name: "browser app: OPFS results survive reloads, Continue after Sto
     await page.fill("#seed", "0");
     await page.locator("#seed").blur();
     await page.waitForFunction(() => document.querySelectorAll("[data-testid=results] tbody tr").length === 10);
-    assert.match(await page.textContent("[data-testid=stored]") ?? "", /2 output\(s\)/);
+    // The storage line is refreshed in the background after each change.
+    await page.waitForSelector("[data-testid=stored]:text('2 output(s)')", { timeout: 15_000 }).catch(failWith);
 
     await page.screenshot({ path: `${dir}/finished-1280x800.png`, fullPage: true });
     // 5. Phone width: nothing scrolls sideways; the results are a stacked list.

@@ -119,7 +119,7 @@ function tokenPicture(index: number, tokens: Int32Array): HTMLCanvasElement {
 const decoders = new Map<string, Promise<{ decode(t: Int32Array): Promise<Float32Array> }>>();
 
 async function listen(index: number, tokens: Int32Array, pictureCell: HTMLElement, button: HTMLButtonElement) {
-  const codec = store.state.output?.identity.generation.models.codec;
+  const codec = store.state.output?.identity.generation.models.codec.ref ?? undefined;
   if (!codec) return;
   button.disabled = true;
   try {
