@@ -148,7 +148,8 @@ export async function* schedule(rows: AsyncIterable<SourceRow>, options: Schedul
         result.outcomes.forEach((o, i) => {
           const task = batch[i];
           if (o.ok) {
-            finish({ kind: "done", item: { index: o.index, tokens: o.tokens, seconds: o.seconds, pieces: o.pieces } });
+            const item = { index: o.index, tokens: o.tokens, seconds: o.seconds, pieces: o.pieces };
+            finish({ kind: "done", item, attempt: task.attempts + 1 });
           } else retryOrFail(task, o.error, o.retriable, false);
         });
         continue;
@@ -205,7 +206,7 @@ async function runBatch(handle: WorkerHandle, batch: Task[], itemTimeoutMs: numb
     timer = setTimeout(() => resolve({ ok: false, reason: `hung (no result in ${Math.round(limitMs / 1000)} s)` }), limitMs);
   });
   const died = handle.died.then((e): BatchResult => ({ ok: false, reason: `crashed: ${describeError(e)}` }));
-  const work = handle.api.process(batch.map((t) => t.item), options.tts).then(
+  const work = handle.api.process(batch.map((t) => ({ ...t.item, attempt: t.attempts + 1 })), options.tts).then(
     (outcomes): BatchResult => {
       if (outcomes.length !== batch.length) return { ok: false, reason: `returned ${outcomes.length} results for ${batch.length} items` };
       return { ok: true, outcomes };

@@ -78,7 +78,7 @@ export class WhisperSpeechTts implements TtsEngine {
     });
     const stoks = await generateT2S(
       this.models.t2s,
-      pieces.map((p) => ({ text: textSlots(p.text), language, cpsBin: bin, seed: o.seed, item: requests[p.row].index, piece: p.piece })),
+      pieces.map((p) => ({ text: textSlots(p.text), language, cpsBin: bin, seed: o.seed, item: requests[p.row].index, piece: p.piece, attempt: requests[p.row].attempt })),
       { ...sampling, onStep: () => onStep?.("t2s") },
     );
     const s2aAt: number[] = [];
@@ -88,7 +88,7 @@ export class WhisperSpeechTts implements TtsEngine {
     });
     const atoks = await generateS2A(
       this.models.s2a,
-      s2aAt.map((i) => ({ stoks: stoks[i] as Int32Array, speaker, seed: o.seed, item: requests[pieces[i].row].index, piece: pieces[i].piece })),
+      s2aAt.map((i) => ({ stoks: stoks[i] as Int32Array, speaker, seed: o.seed, item: requests[pieces[i].row].index, piece: pieces[i].piece, attempt: requests[pieces[i].row].attempt })),
       { ...sampling, onStep: () => onStep?.("s2a") },
     );
     const traces = new Map<number, PieceTrace[]>();
