@@ -59,7 +59,7 @@ export class ParquetSource implements TextSource {
         }
         for (const record of records) {
           const row = toSourceRow(this.label, record, rowNumber, this.names, hasIndex);
-          guard.check(row.index, `row ${rowNumber}`);
+          guard.check(row.index, rowNumber);
           rowNumber++;
           if (!options.only || options.only.has(row.index)) yield row;
         }
