@@ -20,6 +20,8 @@ export interface T2sItem {
   piece: number;
   /** 1-based try of the row (absent = 1). */
   attempt?: number;
+  /** Fewer tokens than the model's limit: the item ends there (the demo models' length rule). */
+  maxTokens?: number;
 }
 
 export interface T2sModel {
@@ -85,7 +87,7 @@ export async function generateT2S(
           return;
         }
         row.tokens.push(token);
-        if (row.tokens.length - 1 >= maxTokens) {
+        if (row.tokens.length - 1 >= Math.min(maxTokens, item.maxTokens ?? maxTokens)) {
           results[row.at] = Int32Array.from(row.tokens.slice(1));
           finished.add(row);
         }
