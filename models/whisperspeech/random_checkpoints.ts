@@ -77,9 +77,9 @@ const layerSplit = (depth: number) => {
 };
 
 /**
-* `endBias` (tests: a model that often ends at once) raises the end token's logit at every position (its embedding row and the
- * unembedding bias share a direction), so sampled rows end after a few seconds as real speech does, instead of
- * running to the 30 s limit as random weights otherwise do.
+ * `endBias` raises the end token's logit at every position (its embedding row and the unembedding bias share a
+ * direction), so sampled rows end early; tests use it for a model that often ends after one token. `scales`
+ * multiplies the tensors whose names match (the demo model's init: models/demo/demo_models.ts).
  */
 export function randomT2sCheckpoint(
   size: WhisperSpeechSize,
