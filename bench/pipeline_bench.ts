@@ -2,7 +2,8 @@
 // (jsonl, csv, txt or parquet), 2 cpu workers with instant test doubles (or the demo models), CSV shards on
 // disk. Reports rows/s, the child's peak RSS as the OS counts it (VmHWM, polled from /proc), and the wall time
 // and peak RSS of resuming the finished output (a second run with nothing left to do).
-//   deno task bench pipeline --rows 2000000 --source jsonl [--engines instant|demo] [--workers 2] [--keep]
+//   deno task bench pipeline --rows 2000000 --source jsonl [--engines instant|demo] [--workers 2]
+//     [--save-batch-size 1000] [--by-rows: peak RSS as the shards fill] [--keep]
 import { parquetWriteBuffer } from "hyparquet-writer";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -66,10 +67,12 @@ interface Measured {
   seconds: number;
   peakMB: number;
   stderr: string;
+  /** Peak RSS (MB) when the shards on disk first held at least this many rows. */
+  byRows: [number, number][];
 }
 
 /** Runs the CLI once and polls the child's VmHWM (a high-water mark, so polling misses at most the last tick). */
-async function runCli(args: string[], env: Record<string, string>): Promise<Measured> {
+async function runCli(args: string[], env: Record<string, string>, out?: { dir: string; shardRows: number }): Promise<Measured> {
   const t0 = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", `${ROOT}/deno/main.ts`, ...args],
@@ -77,16 +80,24 @@ async function runCli(args: string[], env: Record<string, string>): Promise<Meas
     stdout: "null",
     stderr: "piped",
   }).spawn();
-  let peakKB = 0;
+  let peakKB = 0, ticks = 0;
+  const byRows: [number, number][] = [];
   const poll = setInterval(() => {
     try {
       const m = Deno.readTextFileSync(`/proc/${child.pid}/status`).match(/VmHWM:\s+(\d+) kB/);
       if (m) peakKB = Math.max(peakKB, Number(m[1]));
-    } catch { /* exited, or no /proc */ }
+      // Every second: rows in the shards so far (full shards), to see whether the peak grows with them.
+      if (out && ++ticks % 40 === 0) {
+        let shards = 0;
+        for (const e of Deno.readDirSync(out.dir)) if (e.name.startsWith("audio_tokens_")) shards++;
+        const rows = shards * out.shardRows;
+        if (rows > (byRows.at(-1)?.[0] ?? 0)) byRows.push([rows, peakKB / 1024]);
+      }
+    } catch { /* exited, not started, or no /proc */ }
   }, 25);
-  const out = await child.output();
+  const result = await child.output();
   clearInterval(poll);
-  return { code: out.code, seconds: (performance.now() - t0) / 1000, peakMB: peakKB / 1024, stderr: new TextDecoder().decode(out.stderr) };
+  return { code: result.code, seconds: (performance.now() - t0) / 1000, peakMB: peakKB / 1024, stderr: new TextDecoder().decode(result.stderr), byRows };
 }
 
 export async function run(args: string[]) {
@@ -94,6 +105,7 @@ export async function run(args: string[]) {
   const kind = (flag(args, "source") ?? "jsonl") as SourceKind;
   const engines = flag(args, "engines") ?? "instant";
   const workers = Number(flag(args, "workers") ?? 2);
+  const shardRows = Number(flag(args, "save-batch-size") ?? 1000);
   if (!Number.isSafeInteger(rows) || rows < 1) throw new Error(`--rows: expected a positive integer, got ${flag(args, "rows")}`);
   if (!SOURCES.includes(kind)) throw new Error(`--source: expected one of ${SOURCES.join(", ")}, got ${kind}`);
   if (engines !== "instant" && engines !== "demo") throw new Error(`--engines: expected instant or demo, got ${engines}`);
@@ -116,7 +128,7 @@ export async function run(args: string[]) {
   await Deno.writeTextFile(
     `${dir}/cfg.yaml`,
     `dataset: {name: "${data}", text_column: prompt, index_column: index}\n` +
-      `processing: {devices: [cpu], num_procs_per_device: ${workers}, save_dir: "${dir}/out", save_batch_size: 1000, ` +
+      `processing: {devices: [cpu], num_procs_per_device: ${workers}, save_dir: "${dir}/out", save_batch_size: ${shardRows}, ` +
       `batch_size: ${engines === "demo" ? 8 : 64}, max_retries: 2}\n` +
       `logging: {console_level: WARNING}\n` + models,
   );
@@ -127,15 +139,18 @@ export async function run(args: string[]) {
     env.ICHIGO_ENGINE_EXTRA = JSON.stringify({ instant: true });
   }
   try {
-    const first = await runCli(cli, env);
+    const first = await runCli(cli, env, { dir: `${dir}/out`, shardRows });
     if (first.code !== 0) throw new Error(`run failed (exit ${first.code}): ${first.stderr.slice(-2000)}`);
     const resume = await runCli(cli, env);
     if (resume.code !== 0) throw new Error(`resume failed (exit ${resume.code}): ${resume.stderr.slice(-2000)}`);
     const mb = (v: number) => `${v.toFixed(0)} MB`;
-    console.log(`source: ${kind}, ${rows} rows (${data}), ${engines} engines, ${workers} cpu workers, save_batch_size 1000`);
+    console.log(`source: ${kind}, ${rows} rows (${data}), ${engines} engines, ${workers} cpu workers, save_batch_size ${shardRows}`);
     console.log(`run:    ${first.seconds.toFixed(2)} s wall (process start included) -> ${(rows / first.seconds).toFixed(0)} rows/s, peak RSS ${mb(first.peakMB)}`);
     console.log(`resume: ${resume.seconds.toFixed(2)} s wall (nothing to do) = ${((100 * resume.seconds) / first.seconds).toFixed(1)}% of the run, peak RSS ${mb(resume.peakMB)}`);
     if (first.peakMB === 0) console.log("peak RSS: not available (no /proc on this system)");
+    else if (args.includes("--by-rows")) {
+      console.log(`peak RSS by rows in shards: ${first.byRows.map(([r, mb]) => `${r}: ${mb.toFixed(0)} MB`).join(", ")}`);
+    }
   } finally {
     if (!args.includes("--keep")) await Deno.remove(dir, { recursive: true });
     else console.log(`output kept in ${dir}`);
