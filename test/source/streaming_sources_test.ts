@@ -1,9 +1,11 @@
 // The text formats are read line by line from a byte stream: the rows must not depend on where the stream's
 // chunks end, quoted CSV fields may span lines, and every error still names the file and the row.
 import assert from "node:assert/strict";
+import { parquetWriteBuffer } from "hyparquet-writer";
 import Papa from "papaparse";
 import { InputError } from "../../core/errors.ts";
 import { CsvSource, JsonlSource, type OpenBytes, TextLinesSource } from "../../core/source/delimited_source.ts";
+import { ParquetSource } from "../../core/source/parquet_source.ts";
 import { DuplicateGuard } from "../../core/source/rows.ts";
 import type { SourceRow, TextSource } from "../../core/source/text_source.ts";
 import { openTextSource } from "../../deno/open_source.ts";
@@ -134,3 +136,19 @@ const base = `http://127.0.0.1:${server.addr.port}`;
 const url = (file: string) => ({ name: `${base}/${file}`, split: "train", text_column: "prompt", index_column: "index" });
 textSourceContract("CSV over HTTP, streamed", () => openTextSource(url("c.csv")));
 textSourceContract("JSONL over HTTP, streamed", () => openTextSource(url("c.jsonl")));
+
+Deno.test("parquet: a row group larger than one decoding slice gives every row once, in order", async () => {
+  const n = 25_001;
+  const bytes = new Uint8Array(parquetWriteBuffer({
+    columnData: [
+      { name: "index", data: BigInt64Array.from({ length: n }, (_, i) => BigInt(3 * i)), type: "INT64" },
+      { name: "prompt", data: Array.from({ length: n }, (_, i) => `text ${i}`), type: "STRING" },
+    ],
+    rowGroupSize: n,
+  }));
+  const file = { byteLength: bytes.length, slice: (s: number, e?: number) => bytes.slice(s, e).buffer };
+  const source = await ParquetSource.open("big.parquet", [file], names);
+  const rows = await rowsOf(source);
+  assert.equal(rows.length, n);
+  assert.ok(rows.every((r, i) => r.index === 3 * i && r.text === `text ${i}`));
+});
