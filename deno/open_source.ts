@@ -2,7 +2,7 @@
 import { asyncBufferFromUrl, cachedAsyncBuffer } from "hyparquet";
 import type { DatasetConfig } from "../core/config/types.ts";
 import { InputError } from "../core/errors.ts";
-import { CsvSource, decodeUtf8, JsonlSource, TextLinesSource } from "../core/source/delimited_source.ts";
+import { CsvSource, JsonlSource, type OpenBytes, TextLinesSource } from "../core/source/delimited_source.ts";
 import { openHubDataset } from "../core/source/hf_dataset.ts";
 import { ParquetSource } from "../core/source/parquet_source.ts";
 import type { TextSource } from "../core/source/text_source.ts";
@@ -26,7 +26,7 @@ export async function openTextSource(
   const isUrl = /^https?:\/\//.test(name);
   const looksLocal = format !== undefined || name.startsWith(".") || name.startsWith("/") || name.includes("\\");
   if (isUrl && format) {
-    if (format !== "parquet") return inMemory(format, name, await fetchText(name, options.fetch), names);
+    if (format !== "parquet") return await streamed(format, name, urlBytes(name, options.fetch), names);
     return ParquetSource.open(name, [cachedAsyncBuffer(await asyncBufferFromUrl({ url: name, fetch: options.fetch }))], names);
   }
   if (!isUrl && looksLocal) {
@@ -39,7 +39,7 @@ export async function openTextSource(
     }
     if (!format) throw new InputError(`${name}: unknown dataset format; use .parquet, .csv, .jsonl or .txt`);
     if (format === "parquet") return ParquetSource.open(name, [await asyncBufferFromPath(name)], names);
-    return inMemory(format, name, decodeUtf8(name, await Deno.readFile(name)), names);
+    return await streamed(format, name, () => Deno.open(name).then((f) => f.readable), names);
   }
   if (!/^[\w.-]+(\/[\w.-]+)?$/.test(name)) {
     throw new InputError(`dataset.name "${name}" is neither a file nor a Hugging Face dataset name (owner/name)`);
@@ -52,14 +52,30 @@ export async function openTextSource(
   });
 }
 
-function inMemory(format: string, label: string, text: string, names: { text: string; index: string }): TextSource {
-  if (format === "csv") return new CsvSource(label, text, names);
-  if (format === "txt") return new TextLinesSource(label, text, names);
-  return new JsonlSource(label, text, names);
+/** A text format read line by line; its checking pass runs now, so bad input is reported before any work. */
+async function streamed(format: string, label: string, open: OpenBytes, names: { text: string; index: string }): Promise<TextSource> {
+  const source = format === "csv"
+    ? new CsvSource(label, open, names)
+    : format === "txt"
+    ? new TextLinesSource(label, open, names)
+    : new JsonlSource(label, open, names);
+  await source.count();
+  return source;
 }
 
-async function fetchText(url: string, f = fetch): Promise<string> {
-  const res = await f(url);
-  if (!res.ok) throw new InputError(`${url}: HTTP ${res.status}`);
-  return decodeUtf8(url, new Uint8Array(await res.arrayBuffer()));
+/** The body of `url`, fetched afresh for each pass. */
+function urlBytes(url: string, f = fetch): OpenBytes {
+  return async () => {
+    let res: Response;
+    try {
+      res = await f(url);
+    } catch (e) {
+      throw new InputError(`${url}: cannot fetch the dataset: ${(e as Error).message}`);
+    }
+    if (!res.ok || !res.body) {
+      await res.body?.cancel();
+      throw new InputError(`${url}: HTTP ${res.status}`);
+    }
+    return res.body;
+  };
 }

@@ -22,6 +22,9 @@ const BACKOFF_CAP_MS = 5_000;
 /** How long a free worker waits for a slow source (a work queue, the network) to fill its batch before it starts
  * on the rows already there: a streaming source may have nothing more for a long while. */
 const SOURCE_WAIT_MS = 200;
+/** Finished rows the consumer has not taken yet, per worker batch, before workers wait: when the sink is slower
+ * than the workers (instant engines, a slow disk), results must not pile up for the whole run. */
+const UNCONSUMED_BATCHES_PER_WORKER = 4;
 
 export async function* schedule(rows: AsyncIterable<SourceRow>, options: ScheduleOptions): AsyncIterable<FinalOutcome> {
   const { logger } = options;
@@ -41,6 +44,7 @@ export async function* schedule(rows: AsyncIterable<SourceRow>, options: Schedul
     w?.();
   };
   const aborted = () => options.signal?.aborted === true || fatal !== undefined;
+  const maxUnconsumed = Math.max(16, UNCONSUMED_BATCHES_PER_WORKER * options.batchSize * options.workerDevices.length);
   options.signal?.addEventListener("abort", notify, { once: true });
 
   const finish = (outcome: FinalOutcome) => {
@@ -82,6 +86,10 @@ export async function* schedule(rows: AsyncIterable<SourceRow>, options: Schedul
   /** The next batch for a free worker, or undefined when all work is handed out and settled. */
   const takeBatch = async (): Promise<Task[] | undefined> => {
     while (!aborted()) {
+      if (outcomes.length >= maxUnconsumed) {
+        await wakePromise; // the consumer takes outcomes and wakes us
+        continue;
+      }
       if (ready.length < options.batchSize && !sourceDone) {
         const filling = pull(options.batchSize * 2);
         // A fast source fills the batch at once; a slow one must not hold back the rows already read.
@@ -140,10 +148,11 @@ export async function* schedule(rows: AsyncIterable<SourceRow>, options: Schedul
 
   const runWorker = async (id: number, device: string) => {
     let handle = await startWorker(id, device);
-    while (handle) {
+    let death = handle && new DeathWatch(handle);
+    while (handle && death) {
       const batch = await takeBatch();
       if (!batch) break;
-      const result = await runBatch(handle, batch, options.itemTimeoutMs, options);
+      const result = await runBatch(handle, death, batch, options.itemTimeoutMs, options);
       if (result.ok) {
         result.outcomes.forEach((o, i) => {
           const task = batch[i];
@@ -157,20 +166,26 @@ export async function* schedule(rows: AsyncIterable<SourceRow>, options: Schedul
       handle.terminate();
       for (const task of batch) retryOrFail(task, result.reason, true, true);
       handle = await startWorker(id, device);
+      death = handle && new DeathWatch(handle);
     }
     handle?.terminate();
   };
 
   const workers = options.workerDevices.map((device, id) => runWorker(id, device));
   const all = Promise.all(workers).then(() => notify());
+  /** Hands out one outcome; wakes the workers held back by a full queue once there is room again. */
+  const next = (): FinalOutcome => {
+    if (outcomes.length === maxUnconsumed) notify();
+    return outcomes.shift()!;
+  };
   try {
     while (true) {
-      while (outcomes.length > 0) yield outcomes.shift()!;
+      while (outcomes.length > 0) yield next();
       if (fatal) throw fatal;
       const settled = sourceDone && pending === 0 && delayed === 0;
       if (settled || options.signal?.aborted) {
         if (options.signal?.aborted) await all; // let in-flight batches land
-        while (outcomes.length > 0) yield outcomes.shift()!;
+        while (outcomes.length > 0) yield next();
         if (fatal) throw fatal;
         return;
       }
@@ -197,15 +212,38 @@ type BatchResult =
   | { ok: true; outcomes: Awaited<ReturnType<WorkerHandle["api"]["process"]>> }
   | { ok: false; reason: string };
 
+/**
+ * A worker's death as one promise per batch. Racing every batch against the long-lived `handle.died` would
+ * leave a reaction on it per batch that holds that batch's results (token arrays) until the worker dies:
+ * memory that grew with every row processed.
+ */
+class DeathWatch {
+  #error?: Error;
+  #listener?: (e: Error) => void;
+  constructor(handle: WorkerHandle) {
+    handle.died.then((e) => {
+      this.#error = e;
+      this.#listener?.(e);
+    });
+  }
+  /** Resolves if the worker dies before `release()`. */
+  next(): Promise<Error> {
+    return new Promise((resolve) => (this.#error ? resolve(this.#error) : (this.#listener = resolve)));
+  }
+  release() {
+    this.#listener = undefined;
+  }
+}
+
 /** Runs one batch on one worker, racing it against the worker's death and the batch's time limit. */
-async function runBatch(handle: WorkerHandle, batch: Task[], itemTimeoutMs: number, options: ScheduleOptions): Promise<BatchResult> {
+async function runBatch(handle: WorkerHandle, death: DeathWatch, batch: Task[], itemTimeoutMs: number, options: ScheduleOptions): Promise<BatchResult> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const limitMs = itemTimeoutMs * batch.length;
   const timeout = new Promise<BatchResult>((resolve) => {
     timer = setTimeout(() => resolve({ ok: false, reason: `hung (no result in ${Math.round(limitMs / 1000)} s)` }), limitMs);
   });
-  const died = handle.died.then((e): BatchResult => ({ ok: false, reason: `crashed: ${describeError(e)}` }));
-  const work = handle.api.process(batch.map((t) => t.item), options.tts).then(
+  const died = death.next().then((e): BatchResult => ({ ok: false, reason: `crashed: ${describeError(e)}` }));
+  const work = handle.api.process(batch.map((t) => ({ ...t.item, attempt: t.attempts + 1 })), options.tts).then(
     (outcomes): BatchResult => {
       if (outcomes.length !== batch.length) return { ok: false, reason: `returned ${outcomes.length} results for ${batch.length} items` };
       return { ok: true, outcomes };
@@ -216,5 +254,6 @@ async function runBatch(handle: WorkerHandle, batch: Task[], itemTimeoutMs: numb
     return await Promise.race([work, died, timeout]);
   } finally {
     clearTimeout(timer);
+    death.release();
   }
 }

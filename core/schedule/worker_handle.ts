@@ -2,14 +2,15 @@
 // In Deno and the browser this is a Comlink Remote<WorkerApi> of a Web Worker; in tests it may be in-process.
 import type { EngineSpec } from "../worker/engines.ts";
 import type { TtsOptions } from "../worker/tts_engine.ts";
-import type { ItemOutcome, TextItem } from "../types.ts";
+import type { ItemOutcome } from "../types.ts";
+import type { TtsRequest } from "../worker/tts_engine.ts";
 
 /** Exposed by every worker with Comlink. Methods only, all async. */
 export interface WorkerApi {
   /** Loads the models; returns a description of what runs (provider, reason for a fallback). */
   init(spec: EngineSpec, engineModule: string): Promise<string>;
   /** TTS -> codec for each item; one outcome per item, in order. Never rejects for per-item errors. */
-  process(items: TextItem[], options: TtsOptions): Promise<ItemOutcome[]>;
+  process(items: TtsRequest[], options: TtsOptions): Promise<ItemOutcome[]>;
   dispose(): Promise<void>;
 }
 

@@ -8,6 +8,9 @@ import type { SourceRow, TextSource } from "./text_source.ts";
 
 type Metadata = Awaited<ReturnType<typeof parquetMetadataAsync>>;
 
+/** Rows decoded into objects at once. */
+const ROWS_PER_SLICE = 10_000;
+
 /** Several parquet files read as one dataset (a Hub split is often sharded), in order. */
 export class ParquetSource implements TextSource {
   #metas: Metadata[] = [];
@@ -49,19 +52,28 @@ export class ParquetSource implements TextSource {
         options.signal?.throwIfAborted();
         const rowEnd = rowStart + Number(group.num_rows);
         const rows = `rows ${rowNumber}..${rowNumber + rowEnd - rowStart - 1}`;
-        let records: Record<string, unknown>[];
+        let checked: AsyncBuffer;
         try {
-          const checked = await checkedRowGroup(file, meta, group, wanted, `${this.label}: ${rows}`);
-          records = await parquetReadObjects({ file: checked, metadata: meta, columns: wanted, rowStart, rowEnd, compressors });
+          checked = await checkedRowGroup(file, meta, group, wanted, `${this.label}: ${rows}`);
         } catch (e) {
           if (e instanceof InputError) throw e;
           throw new InputError(`${this.label}: ${rows}: cannot read parquet data: ${(e as Error).message}`);
         }
-        for (const record of records) {
-          const row = toSourceRow(this.label, record, rowNumber, this.names, hasIndex);
-          guard.check(row.index, `row ${rowNumber}`);
-          rowNumber++;
-          if (!options.only || options.only.has(row.index)) yield row;
+        // Decoded a slice at a time: a row group may hold millions of rows, which must not all be objects at once.
+        for (let sliceStart = rowStart; sliceStart < rowEnd; sliceStart += ROWS_PER_SLICE) {
+          const sliceEnd = Math.min(rowEnd, sliceStart + ROWS_PER_SLICE);
+          let records: Record<string, unknown>[];
+          try {
+            records = await parquetReadObjects({ file: checked, metadata: meta, columns: wanted, rowStart: sliceStart, rowEnd: sliceEnd, compressors });
+          } catch (e) {
+            throw new InputError(`${this.label}: ${rows}: cannot read parquet data: ${(e as Error).message}`);
+          }
+          for (const record of records) {
+            const row = toSourceRow(this.label, record, rowNumber, this.names, hasIndex);
+            guard.check(row.index, rowNumber);
+            rowNumber++;
+            if (!options.only || options.only.has(row.index)) yield row;
+          }
         }
         rowStart = rowEnd;
       }

@@ -50,15 +50,61 @@ export function toSourceRow(
   return { index, text };
 }
 
-/** Guards against duplicate indices: output is keyed by index, so two rows with one index cannot both be kept. */
+/**
+ * Guards against duplicate indices: output is keyed by index, so two rows with one index cannot both be kept.
+ * Memory stays small for the usual datasets: rows whose index grows by one while their position (row or line
+ * number) grows by one form a run of three numbers, however long; only rows that come out of order are kept
+ * one by one. Positions are numbers; `describe` turns one into words for the message ("row 12", "line 13").
+ */
 export class DuplicateGuard {
-  #seen = new Map<number, string>();
-  constructor(readonly label: string) {}
-  check(index: number, where: string) {
-    const first = this.#seen.get(index);
-    if (first !== undefined) {
-      throw new InputError(`${this.label}: ${where}: duplicate index ${index} (first seen at ${first}); indices must be unique`);
+  /** Runs in increasing index order: [first index, first position, length] per run. */
+  #runs = new Float64Array(3 * 16);
+  #nRuns = 0;
+  /** The largest index seen; a larger one cannot be a duplicate. */
+  #max = -1;
+  /** Indices that came after a larger one, with their positions. */
+  #outOfOrder = new Map<number, number>();
+
+  constructor(readonly label: string, readonly describe: (position: number) => string = (p) => `row ${p}`) {}
+
+  check(index: number, position: number) {
+    if (index > this.#max) {
+      this.#append(index, position);
+      this.#max = index;
+      return;
     }
-    this.#seen.set(index, where);
+    const first = this.#outOfOrder.get(index) ?? this.#inRuns(index);
+    if (first !== undefined) {
+      throw new InputError(
+        `${this.label}: ${this.describe(position)}: duplicate index ${index} (first seen at ${this.describe(first)}); indices must be unique`,
+      );
+    }
+    this.#outOfOrder.set(index, position);
+  }
+
+  #append(index: number, position: number) {
+    const r = this.#runs, last = 3 * (this.#nRuns - 1);
+    if (this.#nRuns > 0 && r[last] + r[last + 2] === index && r[last + 1] + r[last + 2] === position) {
+      r[last + 2]++;
+      return;
+    }
+    if (3 * (this.#nRuns + 1) > r.length) {
+      this.#runs = new Float64Array(r.length * 2);
+      this.#runs.set(r);
+    }
+    this.#runs.set([index, position, 1], 3 * this.#nRuns++);
+  }
+
+  /** The position at which `index` was seen, by binary search over the runs. */
+  #inRuns(index: number): number | undefined {
+    const r = this.#runs;
+    let lo = 0, hi = this.#nRuns - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1, start = r[3 * mid];
+      if (index < start) hi = mid - 1;
+      else if (index >= start + r[3 * mid + 2]) lo = mid + 1;
+      else return r[3 * mid + 1] + (index - start);
+    }
+    return undefined;
   }
 }

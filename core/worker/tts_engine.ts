@@ -20,6 +20,9 @@ export interface TtsOptions {
 export interface TtsRequest {
   index: number;
   text: string;
+  /** 1-based try of this row (absent = 1): a retry draws other sampling noise, so it can succeed where the
+   * first draw failed; the same try always draws the same noise. */
+  attempt?: number;
 }
 
 /** Speech for one item, or why it could not be made. */

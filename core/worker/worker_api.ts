@@ -2,9 +2,9 @@
 // TTS and codec run in the same worker, so audio never crosses threads; only token lists come back.
 import { DeviceError, describeError, InputError } from "../errors.ts";
 import type { WorkerApi } from "../schedule/worker_handle.ts";
-import type { ItemOutcome, TextItem } from "../types.ts";
+import type { ItemOutcome } from "../types.ts";
 import type { CreateEngines, EngineSpec, Engines } from "./engines.ts";
-import type { TtsOptions } from "./tts_engine.ts";
+import type { TtsOptions, TtsRequest } from "./tts_engine.ts";
 
 export type ModuleLoader = (url: string) => Promise<{ createEngines: CreateEngines }>;
 
@@ -22,7 +22,7 @@ export function createWorkerApi(load: ModuleLoader, log: (message: string) => vo
 
     /** Per-item problems become outcomes; a DeviceError (or any unexpected throw) rejects the whole call,
      *  which tells the scheduler to replace this worker and retry the items elsewhere. */
-    async process(items: TextItem[], options: TtsOptions): Promise<ItemOutcome[]> {
+    async process(items: TtsRequest[], options: TtsOptions): Promise<ItemOutcome[]> {
       if (!engines) throw new Error("worker used before init()");
       const { tts, codec } = engines;
       const speech = await tts.synthesize(items, options);

@@ -19,6 +19,8 @@ export interface S2aItem {
   seed: number;
   item: number;
   piece: number;
+  /** 1-based try of the row (absent = 1). */
+  attempt?: number;
 }
 
 export interface S2aModel {
@@ -88,7 +90,7 @@ export async function generateS2A(
       kv.slots.forEach((r, n) => {
         if (!r) return;
         const row = r.state, item = items[row.at], p = row.position;
-        const noise = stepNoise(item.seed, item.item, item.piece, STAGE_S2A, p);
+        const noise = stepNoise(item.seed, item.item, item.piece, STAGE_S2A, p, item.attempt);
         for (let c = 0; c < q; c++) {
           const token = sampleToken(logits.subarray((n * q + c) * vocab, (n * q + c + 1) * vocab), options, noise);
           if (c <= p && p + 1 < row.n) row.grid[c * row.n + p + 1] = token;

@@ -14,10 +14,14 @@ export interface T2sItem {
   text: Int32Array;
   language: number;
   cpsBin: number;
-  /** Noise identity: the same (seed, item, piece) gives the same tokens. */
+  /** Noise identity: the same (seed, item, piece, attempt) gives the same tokens. */
   seed: number;
   item: number;
   piece: number;
+  /** 1-based try of the row (absent = 1). */
+  attempt?: number;
+  /** Fewer tokens than the model's limit: the item ends there (the demo models' length rule). */
+  maxTokens?: number;
 }
 
 export interface T2sModel {
@@ -76,14 +80,14 @@ export async function generateT2S(
         const view = logits.slice(n * vocab, (n + 1) * vocab);
         // Only the 513 codes exist for S2A: upstream means to mask the extra slot but indexes the wrong axis.
         view.fill(-Infinity, eos + 1);
-        const token = sampleToken(view, options, stepNoise(item.seed, item.item, item.piece, STAGE_T2S, position));
+        const token = sampleToken(view, options, stepNoise(item.seed, item.item, item.piece, STAGE_T2S, position, item.attempt));
         if (position >= 1 && token === eos) {
           results[row.at] = Int32Array.from(row.tokens.slice(1));
           finished.add(row);
           return;
         }
         row.tokens.push(token);
-        if (row.tokens.length - 1 >= maxTokens) {
+        if (row.tokens.length - 1 >= Math.min(maxTokens, item.maxTokens ?? maxTokens)) {
           results[row.at] = Int32Array.from(row.tokens.slice(1));
           finished.add(row);
         }

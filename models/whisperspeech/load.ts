@@ -5,6 +5,7 @@ import type { ModelDescriptor } from "../convert/descriptor.ts";
 import type { OrtRuntime } from "../onnx/runtime.ts";
 import { S2A_DECODER, S2A_ENCODER, T2S_DECODER, T2S_ENCODER, type WhisperSpeechDims } from "./contract.ts";
 import { type CodesToWave, WhisperSpeechTts } from "./tts_engine.ts";
+import { demoSemanticTokens } from "../demo/demo_length.ts";
 
 export interface ConvertedGraphs {
   descriptor: ModelDescriptor;
@@ -51,7 +52,9 @@ export async function createWhisperSpeech(
   const t2sDims = dimsOf(models.t2s, "t2s", labels.t2s), s2aDims = dimsOf(models.s2a, "s2a", labels.s2a);
   const t2s = await whisperSpeechSessions(rt, models.t2s, t2sDims);
   const s2a = await whisperSpeechSessions(rt, models.s2a, s2aDims);
-  return new WhisperSpeechTts({ t2s, s2a, vocoder: models.vocoder }, maxBatch, resolveSpeaker);
+  // Demo T2S models (random weights) end rows by the text's length: see models/demo/demo_length.ts.
+  const lengthRule = models.t2s.descriptor.random_weights ? demoSemanticTokens : undefined;
+  return new WhisperSpeechTts({ t2s, s2a, vocoder: models.vocoder }, maxBatch, resolveSpeaker, lengthRule);
 }
 
 /** True when any of the models is a demo model with random weights (logged loudly). */

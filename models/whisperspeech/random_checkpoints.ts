@@ -77,11 +77,15 @@ const layerSplit = (depth: number) => {
 };
 
 /**
- * `endBias` (demo models) raises the end token's logit at every position (its embedding row and the
- * unembedding bias share a direction), so sampled rows end after a few seconds as real speech does, instead of
- * running to the 30 s limit as random weights otherwise do.
+ * `endBias` raises the end token's logit at every position (its embedding row and the unembedding bias share a
+ * direction), so sampled rows end early; tests use it for a model that often ends after one token. `scales`
+ * multiplies the tensors whose names match (the demo model's init: models/demo/demo_models.ts).
  */
-export function randomT2sCheckpoint(size: WhisperSpeechSize, seed: number, options: { fp16?: boolean; endBias?: number } = {}): Uint8Array {
+export function randomT2sCheckpoint(
+  size: WhisperSpeechSize,
+  seed: number,
+  options: { fp16?: boolean; endBias?: number; scales?: [RegExp, number][] } = {},
+): Uint8Array {
   const d = size.heads * 64, sw = 64;
   const m = new Maker(seed, !!options.fp16);
   const { enc, dec } = layerSplit(size.depth);
@@ -110,6 +114,14 @@ export function randomT2sCheckpoint(size: WhisperSpeechSize, seed: number, optio
   m.t("embeddings.positional_embedding", [750, d], sinusoids(750, d));
   for (let i = 0; i < dec; i++) m.block(`decoder.layers.${i}`, d, true, false);
   m.ln("decoder.ln_post", d);
+  // Init scales per tensor (the demo model's: make the text matter); the draws above stay the same.
+  for (const [pattern, factor] of options.scales ?? []) {
+    for (const [name, spec] of Object.entries(m.out)) {
+      if (!pattern.test(name)) continue;
+      const v = spec.values as Float32Array;
+      for (let i = 0; i < v.length; i++) v[i] *= factor;
+    }
+  }
   return torchSave({
     config: {
       depth: size.depth, n_head: size.heads, head_width: 64, ffn_mult: 4, stoks_width: sw, ttoks_width: null,

@@ -1,6 +1,7 @@
 // Token sampling as WhisperSpeech does it (logits / T, optional top-k, softmax, then argmax(p / q) with
 // q ~ Exp(1), which is multinomial sampling), but with noise that depends only on (seed, item, piece, stage,
-// step): the same seed and index give the same tokens whatever the batch, worker or device count.
+// step, attempt): the same seed and index give the same tokens whatever the batch, worker or device count,
+// and a retry (attempt 2, 3, ...) draws afresh, so a row whose first draw failed can succeed on a later try.
 
 /** 32-bit mix (murmur3 finalizer). */
 function mix(h: number): number {
@@ -11,9 +12,11 @@ function mix(h: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** The noise stream of one sampling step: uniform numbers in (0, 1]. */
-export function stepNoise(seed: number, item: number, piece: number, stage: number, step: number): () => number {
+/** The noise stream of one sampling step: uniform numbers in (0, 1]. Attempt 1 (the default) mixes nothing
+ * in, so first tries keep the tokens they had before attempts took part. */
+export function stepNoise(seed: number, item: number, piece: number, stage: number, step: number, attempt = 1): () => number {
   let s = mix(mix(mix(mix(mix(seed >>> 0) ^ (item >>> 0)) ^ (Math.floor(item / 2 ** 32) >>> 0) ^ piece) ^ stage) ^ step);
+  if (attempt > 1) s = mix(s ^ Math.imul(attempt >>> 0, 0x632be5ab));
   return () => {
     s = (s + 0x9e3779b9) >>> 0;
     return (mix(s) + 1) / 2 ** 32;

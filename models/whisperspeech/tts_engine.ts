@@ -43,6 +43,8 @@ export class WhisperSpeechTts implements TtsEngine {
     readonly maxBatch = DEFAULTS.maxBatch,
     /** Turns a speaker that is not a preset (e.g. a file path) into a vector; runtime-specific. */
     readonly resolveSpeaker?: (name: string) => Float32Array | undefined,
+    /** Semantic tokens a piece may have (the demo models' length rule); none = the model's own limit. */
+    readonly maxSemanticTokens?: (text: string, cps: number) => number,
   ) {
     this.sampleRate = models.vocoder.sampleRate;
   }
@@ -78,7 +80,16 @@ export class WhisperSpeechTts implements TtsEngine {
     });
     const stoks = await generateT2S(
       this.models.t2s,
-      pieces.map((p) => ({ text: textSlots(p.text), language, cpsBin: bin, seed: o.seed, item: requests[p.row].index, piece: p.piece })),
+      pieces.map((p) => ({
+        text: textSlots(p.text),
+        language,
+        cpsBin: bin,
+        seed: o.seed,
+        item: requests[p.row].index,
+        piece: p.piece,
+        attempt: requests[p.row].attempt,
+        maxTokens: this.maxSemanticTokens?.(p.text, o.cps),
+      })),
       { ...sampling, onStep: () => onStep?.("t2s") },
     );
     const s2aAt: number[] = [];
@@ -88,7 +99,7 @@ export class WhisperSpeechTts implements TtsEngine {
     });
     const atoks = await generateS2A(
       this.models.s2a,
-      s2aAt.map((i) => ({ stoks: stoks[i] as Int32Array, speaker, seed: o.seed, item: requests[pieces[i].row].index, piece: pieces[i].piece })),
+      s2aAt.map((i) => ({ stoks: stoks[i] as Int32Array, speaker, seed: o.seed, item: requests[pieces[i].row].index, piece: pieces[i].piece, attempt: requests[pieces[i].row].attempt })),
       { ...sampling, onStep: () => onStep?.("s2a") },
     );
     const traces = new Map<number, PieceTrace[]>();

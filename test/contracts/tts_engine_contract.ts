@@ -27,6 +27,15 @@ export function ttsEngineContract(name: string, make: () => Promise<TtsEngine>) 
         assert.ok(alone.ok && results[1].ok);
         assert.deepEqual(alone.pcm, results[1].pcm);
       });
+      await t.step("attempt 1 is the first try; a retry (attempt 2) draws other output, the same every time", async () => {
+        const options = { seed: 5, temperature: 0.7 };
+        const [first] = await tts.synthesize([{ ...requests[0], attempt: 1 }], options);
+        const [retry, again] = await tts.synthesize([{ ...requests[0], attempt: 2 }, { ...requests[0], attempt: 2 }], options);
+        assert.ok(first.ok && retry.ok && again.ok && results[0].ok);
+        assert.deepEqual(first.pcm, results[0].pcm);
+        assert.notDeepEqual(retry.pcm, first.pcm);
+        assert.deepEqual(retry.pcm, again.pcm);
+      });
     } finally {
       await tts.dispose();
     }

@@ -69,11 +69,13 @@ class FakeTts implements TtsEngine {
         return { index: r.index, ok: false, error: new Error(`injected one-time failure for ${r.index}`) };
       }
       const frames = Math.max(1, Math.min(200, r.text.length));
+      // A retry draws other "noise", as the real engines do; attempt 1 keeps the first-try output.
+      const seed = (options.seed ?? 0) + r.index + ((r.attempt ?? 1) > 1 ? 7919 * r.attempt! : 0);
       const pcm = new Float32Array(x.instant ? frames : frames * HOP);
       if (!x.instant) {
-        const f = 100 + (hash(r.text, (options.seed ?? 0) + r.index) % 900);
+        const f = 100 + (hash(r.text, seed) % 900);
         for (let i = 0; i < pcm.length; i++) pcm[i] = 0.5 * Math.sin((2 * Math.PI * f * i) / SR);
-      } else pcm[0] = hash(r.text, (options.seed ?? 0) + r.index) / 2 ** 32;
+      } else pcm[0] = hash(r.text, seed) / 2 ** 32;
       return { index: r.index, ok: true, pcm, sampleRate: SR, pieces: 1 };
     });
   }

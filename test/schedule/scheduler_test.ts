@@ -42,7 +42,9 @@ Deno.test("schedule() retries a fail-once item and gives up a fail-always item w
   const retries: number[] = [];
   const out = await run(20, { failOnce: [3], failAlways: [7] }, { onRetry: (i) => retries.push(i) });
   assertExactlyOnce(out, 20);
-  assert.equal(out.find((o) => o.item.index === 3)!.kind, "done");
+  const retried = out.find((o) => o.item.index === 3)!;
+  assert.equal(retried.kind === "done" && retried.attempt, 2, "the done outcome names the try that made it");
+  assert.ok(out.every((o) => o.kind !== "done" || o.item.index === 3 || o.attempt === 1));
   const f = out.find((o) => o.item.index === 7)!;
   assert.equal(f.kind, "failed");
   if (f.kind === "failed") {

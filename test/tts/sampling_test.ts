@@ -30,3 +30,20 @@ Deno.test("top-k keeps only the k largest logits; -Infinity is never drawn", () 
     assert.notEqual(sampleToken(logits, { temperature: 50 }, stepNoise(3, s, 0, 1, 0)), 5);
   }
 });
+
+Deno.test("attempt 1 draws what no attempt draws; later attempts draw other streams, each the same every time", () => {
+  const logits = Float32Array.from({ length: 514 }, (_, i) => Math.cos(i));
+  const stream = (attempt?: number) => {
+    const noise = stepNoise(7, 3, 0, 1, 5, attempt);
+    return Array.from({ length: 8 }, () => noise());
+  };
+  assert.deepEqual(stream(1), stream());
+  assert.deepEqual(stream(2), stream(2));
+  assert.notDeepEqual(stream(2), stream(1));
+  assert.notDeepEqual(stream(3), stream(2));
+  // Over many steps a retry samples other tokens, not just other noise values.
+  const tokens = (attempt: number) =>
+    Array.from({ length: 50 }, (_, step) => sampleToken(logits, { temperature: 1 }, stepNoise(7, 3, 0, 1, step, attempt)));
+  const same = tokens(1).filter((t, i) => t === tokens(2)[i]).length;
+  assert.ok(same < 10, `attempt 2 repeats ${same} of 50 tokens of attempt 1`);
+});
