@@ -4,6 +4,10 @@ const BENCHES: Record<string, { describe: string; run: (args: string[]) => Promi
     describe: "100,000 rows through scheduler + sink with instant test doubles on 2 workers",
     run: async (a) => (await import("./pipeline_bench.ts")).run(a),
   },
+  combine: {
+    describe: "deno task combine on a 2,000,000-row output: rows/s and peak RSS (--rows=N --tokens=K --shuffled)",
+    run: async (a) => (await import("./combine_bench.ts")).run(a),
+  },
   encodec: {
     describe: "EnCodec 24 kHz encode, real model size, 10 s of audio, per provider (cpu, wasm, webgpu)",
     run: async (a) => (await import("./encodec_bench.ts")).run(a),

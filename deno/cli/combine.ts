@@ -1,0 +1,145 @@
+// `deno task combine --config cfg.yaml [--out DIR] [--sound-tokens]`: the seed's "Combine Results" and
+// "Aggregate Failed Indices". Reads the output (finished or partial) and its dataset and writes, into DIR
+// (default <save_dir>/combined): combined.parquet (index, the text column, tokens: list<int32>, and with
+// --sound-tokens ichigo's "<|sound_start|>...<|sound_end|>" string), failed_indices.json and
+// failed_details.json. Streams with bounded memory; the output folder itself is only read.
+import { parseArgs } from "node:util";
+import { parquetWriteRows } from "hyparquet-writer";
+import { planCombine } from "../../core/combine/combined_rows.ts";
+import { aggregateFailed } from "../../core/combine/failed_summary.ts";
+import { soundTokens } from "../../core/combine/sound_tokens.ts";
+import { sortedHas } from "../../core/combine/sorted_indices.ts";
+import { InputError, StorageError } from "../../core/errors.ts";
+import { configFromArgs } from "../main.ts";
+import { syncDir, uniqueTempName, writeSynced } from "../durable_file.ts";
+import { FsStorage } from "../fs_storage.ts";
+import { openTextSource } from "../open_source.ts";
+import { ParquetFileWriter } from "../parquet_file_writer.ts";
+import { openSpillFiles } from "../spill_files.ts";
+import { runCli } from "./common.ts";
+
+const USAGE = `Usage: deno task combine --config cfg.yaml [--out DIR] [--sound-tokens] [--save-dir DIR] [--dataset NAME]
+
+Writes DIR/combined.parquet (rows in index order: index, text, tokens), DIR/failed_indices.json and
+DIR/failed_details.json from the output folder and its dataset. DIR defaults to <save_dir>/combined.`;
+
+const OWN = {
+  out: { type: "string" },
+  "sound-tokens": { type: "boolean" },
+  // Advanced: rows per parquet row group, and texts held at once when the dataset is not in index order.
+  "rows-per-group": { type: "string" },
+  "window-rows": { type: "string" },
+} as const;
+
+function positive(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InputError(`--${flag}: expected a positive integer, got "${value}"`);
+  return n;
+}
+
+/** Splits our own flags from the run flags (which configFromArgs parses and checks). */
+function splitArgs(args: string[]) {
+  const own: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const name = args[i].replace(/^--/, "").split("=")[0];
+    if (args[i].startsWith("--") && name in OWN) {
+      own.push(args[i]);
+      if (OWN[name as keyof typeof OWN].type === "string" && !args[i].includes("=")) own.push(args[++i]);
+    } else rest.push(args[i]);
+  }
+  return { own: parseArgs({ args: own, options: OWN, strict: true }).values, rest };
+}
+
+async function combine(args: string[]): Promise<number> {
+  const { own, rest } = splitArgs(args);
+  const { config } = await configFromArgs(rest);
+  if (!config) {
+    console.log(USAGE);
+    return 0;
+  }
+  const saveDir = config.processing.save_dir;
+  const outDir = own.out ?? `${saveDir}/combined`;
+  try {
+    if (!(await Deno.stat(saveDir)).isDirectory) throw new InputError(`${saveDir}: save_dir is not a folder`);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) throw new InputError(`${saveDir}: save_dir not found (nothing to combine)`);
+    throw e;
+  }
+  const storage = await FsStorage.open(saveDir);
+  const source = await openTextSource(config.dataset);
+  const started = performance.now();
+  const rowsPerGroup = positive("rows-per-group", own["rows-per-group"], 10_000);
+  const windowRows = positive("window-rows", own["window-rows"], 20_000);
+  await Deno.mkdir(outDir, { recursive: true }).catch((e) => {
+    throw new StorageError(`${outDir}: cannot create the combine folder (${(e as Error).message})`);
+  });
+  const plan = await planCombine(storage, source, { windowRows, openSpill: () => openSpillFiles(outDir) });
+  if (plan.tokensOrder === "buckets") console.error(`${storage.label}: shards overlap in index order; sorting through ${plan.buckets} bucket file(s)`);
+  console.error(plan.textsOrder === "stream"
+    ? `${source.label}: in index order, joined in one pass`
+    : `${source.label}: not in index order; joining through ${plan.buckets} bucket file(s)`);
+  const isDone = (i: number) => sortedHas(plan.done, i);
+  const failed = await aggregateFailed(storage, isDone);
+
+  const textColumn = config.dataset.text_column;
+  const withSound = Boolean(own["sound-tokens"]);
+  const target = `${outDir}/combined.parquet`;
+  const tmp = uniqueTempName(target);
+  const file = await Deno.open(tmp, { write: true, create: true, truncate: true });
+  let written = 0;
+  try {
+    const writer = new ParquetFileWriter(file);
+    async function* rows() {
+      for await (const r of plan.rows()) {
+        written++;
+        const row: Record<string, unknown> = { index: BigInt(r.index), [textColumn]: r.text, tokens: Array.from(r.tokens) };
+        if (withSound) row.sound_tokens = soundTokens(r.tokens);
+        yield row;
+      }
+    }
+    const schema = [
+      { name: "root", num_children: withSound ? 4 : 3 },
+      { name: "index", type: "INT64", repetition_type: "REQUIRED" },
+      { name: textColumn, type: "BYTE_ARRAY", converted_type: "UTF8", logical_type: { type: "STRING" }, repetition_type: "REQUIRED" },
+      { name: "tokens", repetition_type: "REQUIRED", num_children: 1, converted_type: "LIST", logical_type: { type: "LIST" } },
+      { name: "list", repetition_type: "REPEATED", num_children: 1 },
+      { name: "element", type: "INT32", repetition_type: "REQUIRED" },
+      ...(withSound ? [{ name: "sound_tokens", type: "BYTE_ARRAY", converted_type: "UTF8", logical_type: { type: "STRING" }, repetition_type: "REQUIRED" }] : []),
+    ];
+    await parquetWriteRows({
+      writer,
+      rows: rows(),
+      columns: [{ name: "index" }, { name: textColumn }, { name: "tokens" }, ...(withSound ? [{ name: "sound_tokens" }] : [])],
+      // deno-lint-ignore no-explicit-any
+      schema: schema as any,
+      rowGroupSize: rowsPerGroup,
+    });
+    await file.sync();
+    file.close();
+    await Deno.rename(tmp, target);
+  } catch (e) {
+    try {
+      file.close();
+    } catch { /* already closed */ }
+    await Deno.remove(tmp).catch(() => {});
+    throw e;
+  }
+  const enc = new TextEncoder();
+  await writeJson(`${outDir}/failed_indices.json`, enc.encode(JSON.stringify(failed.map((f) => f.index)) + "\n"));
+  await writeJson(`${outDir}/failed_details.json`, enc.encode(JSON.stringify(failed, null, 1) + "\n"));
+  await syncDir(outDir);
+  const secs = (performance.now() - started) / 1000;
+  const dup = plan.stats.duplicates ? `; ${plan.stats.duplicates} index(es) found in two shards were kept once` : "";
+  console.error(`${target}: ${written} rows in index order, ${failed.length} failed (failed_indices.json, failed_details.json), ${secs.toFixed(1)} s${dup}`);
+  return 0;
+}
+
+async function writeJson(path: string, bytes: Uint8Array) {
+  const tmp = uniqueTempName(path);
+  await writeSynced(tmp, bytes);
+  await Deno.rename(tmp, path);
+}
+
+if (import.meta.main) await runCli(() => combine(Deno.args));
