@@ -4,17 +4,15 @@
 // --sound-tokens ichigo's "<|sound_start|>...<|sound_end|>" string), failed_indices.json and
 // failed_details.json. Streams with bounded memory; the output folder itself is only read.
 import { parseArgs } from "node:util";
-import { parquetWriteRows } from "hyparquet-writer";
 import { planCombine } from "../../core/combine/combined_rows.ts";
 import { aggregateFailed } from "../../core/combine/failed_summary.ts";
-import { soundTokens } from "../../core/combine/sound_tokens.ts";
 import { sortedHas } from "../../core/combine/sorted_indices.ts";
 import { InputError, StorageError } from "../../core/errors.ts";
 import { configFromArgs } from "../main.ts";
 import { syncDir, uniqueTempName, writeSynced } from "../durable_file.ts";
 import { FsStorage } from "../fs_storage.ts";
 import { openTextSource } from "../open_source.ts";
-import { ParquetFileWriter } from "../parquet_file_writer.ts";
+import { writeCombinedParquet } from "../combined_parquet.ts";
 import { openSpillFiles } from "../spill_files.ts";
 import { runCli } from "./common.ts";
 
@@ -83,49 +81,10 @@ async function combine(args: string[]): Promise<number> {
   const isDone = (i: number) => sortedHas(plan.done, i);
   const failed = await aggregateFailed(storage, isDone);
 
-  const textColumn = config.dataset.text_column;
-  const withSound = Boolean(own["sound-tokens"]);
+  // The dataset's own name for the text column, unless it would clash with ours.
+  const textColumn = ["index", "tokens", "sound_tokens"].includes(config.dataset.text_column) ? "text" : config.dataset.text_column;
   const target = `${outDir}/combined.parquet`;
-  const tmp = uniqueTempName(target);
-  const file = await Deno.open(tmp, { write: true, create: true, truncate: true });
-  let written = 0;
-  try {
-    const writer = new ParquetFileWriter(file);
-    async function* rows() {
-      for await (const r of plan.rows()) {
-        written++;
-        const row: Record<string, unknown> = { index: BigInt(r.index), [textColumn]: r.text, tokens: Array.from(r.tokens) };
-        if (withSound) row.sound_tokens = soundTokens(r.tokens);
-        yield row;
-      }
-    }
-    const schema = [
-      { name: "root", num_children: withSound ? 4 : 3 },
-      { name: "index", type: "INT64", repetition_type: "REQUIRED" },
-      { name: textColumn, type: "BYTE_ARRAY", converted_type: "UTF8", logical_type: { type: "STRING" }, repetition_type: "REQUIRED" },
-      { name: "tokens", repetition_type: "REQUIRED", num_children: 1, converted_type: "LIST", logical_type: { type: "LIST" } },
-      { name: "list", repetition_type: "REPEATED", num_children: 1 },
-      { name: "element", type: "INT32", repetition_type: "REQUIRED" },
-      ...(withSound ? [{ name: "sound_tokens", type: "BYTE_ARRAY", converted_type: "UTF8", logical_type: { type: "STRING" }, repetition_type: "REQUIRED" }] : []),
-    ];
-    await parquetWriteRows({
-      writer,
-      rows: rows(),
-      columns: [{ name: "index" }, { name: textColumn }, { name: "tokens" }, ...(withSound ? [{ name: "sound_tokens" }] : [])],
-      // deno-lint-ignore no-explicit-any
-      schema: schema as any,
-      rowGroupSize: rowsPerGroup,
-    });
-    await file.sync();
-    file.close();
-    await Deno.rename(tmp, target);
-  } catch (e) {
-    try {
-      file.close();
-    } catch { /* already closed */ }
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
+  const written = await writeCombinedParquet(target, plan.rows(), { textColumn, soundTokens: Boolean(own["sound-tokens"]), rowsPerGroup });
   const enc = new TextEncoder();
   await writeJson(`${outDir}/failed_indices.json`, enc.encode(JSON.stringify(failed.map((f) => f.index)) + "\n"));
   await writeJson(`${outDir}/failed_details.json`, enc.encode(JSON.stringify(failed, null, 1) + "\n"));
