@@ -8,6 +8,10 @@ const BENCHES: Record<string, { describe: string; run: (args: string[]) => Promi
     describe: "deno task combine on a 2,000,000-row output: rows/s and peak RSS (--rows=N --tokens=K --shuffled)",
     run: async (a) => (await import("./combine_bench.ts")).run(a),
   },
+  resume: {
+    describe: "a finished 200,000-row job run again: sidecar scan, shard checksums, text checks (instant test doubles)",
+    run: async (a) => (await import("./resume_bench.ts")).run(a),
+  },
   encodec: {
     describe: "EnCodec 24 kHz encode, real model size, 10 s of audio, per provider (cpu, wasm, webgpu)",
     run: async (a) => (await import("./encodec_bench.ts")).run(a),

@@ -1,5 +1,7 @@
 // manifest.json: what produced the output (config, models) and an account of every run, appended per run.
 import type { PipelineConfig } from "./config/types.ts";
+import type { Logger } from "./log.ts";
+import { quarantine } from "./sink/quarantine.ts";
 import type { Storage } from "./sink/storage.ts";
 import type { RunSummary } from "./types.ts";
 
@@ -26,14 +28,24 @@ export interface Manifest {
   runs: RunRecord[];
 }
 
-export async function readManifest(storage: Storage): Promise<Manifest | undefined> {
+/** The manifest, or undefined when there is none. One that is not JSON or not of this shape is moved to
+ * quarantine/ with a warning (shards, not the manifest, are the truth) unless `readOnly`. */
+export async function readManifest(storage: Storage, logger?: Logger, readOnly = false): Promise<Manifest | undefined> {
   const bytes = await storage.read(MANIFEST);
   if (!bytes) return undefined;
+  let reason: string;
   try {
-    return JSON.parse(new TextDecoder().decode(bytes));
-  } catch {
-    return undefined; // rewritten whole below; shards, not the manifest, are the truth
+    const v = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+    if (v && typeof v === "object" && !Array.isArray(v) && Array.isArray(v.runs) && v.runs.every((r: unknown) => r && typeof r === "object")) {
+      return v as Manifest;
+    }
+    reason = "not a manifest of this tool (unexpected shape)";
+  } catch (e) {
+    reason = `not JSON (${(e as Error).message})`;
   }
+  logger?.warn(`${storage.label}/${MANIFEST}: ${reason}; ${readOnly ? "left as it is" : "moved to quarantine/, a new one is started"}`);
+  if (!readOnly) await quarantine(storage, MANIFEST);
+  return undefined;
 }
 
 export async function writeManifest(storage: Storage, manifest: Manifest): Promise<void> {

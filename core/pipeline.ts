@@ -7,6 +7,11 @@ import { schedule as defaultSchedule } from "./schedule/scheduler.ts";
 import type { Schedule, ScheduleOptions } from "./schedule/schedule_types.ts";
 import type { WorkerFactory } from "./schedule/worker_handle.ts";
 import { scanOutput } from "./sink/resume.ts";
+import { claimJob } from "./job/claim.ts";
+import { type JobIdentity, jobIdentityOf } from "./job/identity.ts";
+import { textHash } from "./sink/row_hash.ts";
+import { codebooksOf } from "./sink/sidecar.ts";
+import { verifyDoneTexts } from "./sink/verify_texts.ts";
 import { ShardWriter } from "./sink/shard_writer.ts";
 import type { Storage } from "./sink/storage.ts";
 import type { SourceRow, TextSource } from "./source/text_source.ts";
@@ -28,6 +33,8 @@ export interface PipelineDeps {
   now?: () => number;
   /** What the workers run (for the manifest), filled in as workers start. */
   engines?: string[];
+  /** The job's identity with content hashes (core/job/identity.ts); default: from the config alone. */
+  identity?: JobIdentity;
 }
 
 export async function runPipeline(config: PipelineConfig, deps: PipelineDeps): Promise<RunSummary> {
@@ -35,24 +42,26 @@ export async function runPipeline(config: PipelineConfig, deps: PipelineDeps): P
   const now = deps.now ?? Date.now;
   const p = config.processing;
 
-  // 1. What the output already holds (resume). Truth is the shards themselves.
-  const state = await scanOutput(storage, logger);
-  const skip = new Set(state.done);
-  if (!deps.retryFailed) for (const i of state.failed) skip.add(i);
+  // 1. The folder must belong to this job (job.json; a refusal touches nothing), then what it already holds
+  // (resume): shards verified by their sidecars, and every done row's text unchanged in the dataset.
+  await claimJob(storage, deps.identity ?? jobIdentityOf(config), logger, now);
+  const state = await scanOutput(storage, logger, { codebooks: codebooksOf(p.bandwidth) });
+  await verifyDoneTexts(source, state.done, deps.signal);
+  const skip = { has: (i: number) => state.done.has(i) || (!deps.retryFailed && state.failed.has(i)) };
   if (state.done.size + state.failed.size > 0) {
     logger.info(`resuming: ${state.done.size} rows already done, ${state.failed.size} failed earlier` +
       (deps.retryFailed ? " (retrying them)" : " (kept as failed; use --retry-failed to redo them)"));
   }
 
-  // 2. The rows to do: restricted by remaining_indices_file, minus what is done, capped in test mode.
+  // 2. The rows to do: the run's domain (remaining_indices_file, else the dataset), in test mode only its first
+  // num_samples rows (a fixed subset, so a rerun resumes it), minus what is done.
   const only = deps.remainingIndices ? new Set(deps.remainingIndices) : undefined;
-  const domain = only ? only.size : (await source.count()) ?? 0;
-  const skippedInDomain = only ? [...skip].filter((i) => only.has(i)).length : skip.size;
-  let total = Math.max(0, domain - skippedInDomain);
-  if (config.test_mode) total = Math.min(total, config.num_samples);
+  const skippedAll = state.done.size + (deps.retryFailed ? 0 : state.failed.size);
+  const { domain, skipped: skippedInDomain } = await domainCounts(config, source, only, skip, skippedAll, deps.signal);
+  const total = Math.max(0, domain - skippedInDomain);
   const counter = new ProgressCounter(total, skippedInDomain, now(), now);
 
-  const manifest: Manifest = (await readManifest(storage)) ?? {
+  const manifest: Manifest = (await readManifest(storage, logger)) ?? {
     tool: "ichigo-tts-tokens",
     format: p.format,
     dataset: { name: config.dataset.name, split: config.dataset.split, text_column: config.dataset.text_column, index_column: config.dataset.index_column },
@@ -63,14 +72,14 @@ export async function runPipeline(config: PipelineConfig, deps: PipelineDeps): P
   manifest.runs.push(run);
   await writeManifest(storage, manifest); // also proves save_dir is writable before any work starts
 
-  const writer = new ShardWriter(storage, p.format, p.save_batch_size, state.keys, logger);
+  const writer = new ShardWriter(storage, p.format, p.save_batch_size, state.keys, logger, codebooksOf(p.bandwidth));
   async function* rowsToDo(): AsyncIterable<SourceRow> {
-    let taken = 0;
+    let seen = 0;
     for await (const row of source.read({ only, signal: deps.signal })) {
+      if (config.test_mode && seen >= config.num_samples) break;
+      seen++;
       if (skip.has(row.index)) continue;
-      if (config.test_mode && taken >= config.num_samples) break;
-      taken++;
-      writer.plan(row.index);
+      writer.plan(row.index, textHash(row.text));
       yield row;
     }
     writer.endOfInput();
@@ -123,6 +132,31 @@ export async function runPipeline(config: PipelineConfig, deps: PipelineDeps): P
   }
   if (error) throw error;
   return summary;
+}
+
+/** Rows in the run's domain (capped to num_samples in test mode) and how many of them are already finished. */
+async function domainCounts(
+  config: PipelineConfig,
+  source: TextSource,
+  only: ReadonlySet<number> | undefined,
+  skip: { has(i: number): boolean },
+  skippedAll: number,
+  signal?: AbortSignal,
+): Promise<{ domain: number; skipped: number }> {
+  if (config.test_mode) {
+    // A few rows: read them (the domain's first num_samples in dataset order).
+    let domain = 0;
+    let skipped = 0;
+    for await (const row of source.read({ only, signal })) {
+      if (domain >= config.num_samples) break;
+      domain++;
+      if (skip.has(row.index)) skipped++;
+    }
+    return { domain, skipped };
+  }
+  if (only) return { domain: only.size, skipped: [...only].filter((i) => skip.has(i)).length };
+  const domain = (await source.count()) ?? 0;
+  return { domain, skipped: Math.min(domain, skippedAll) };
 }
 
 /** How the config drives the scheduler; shared with the distributed worker (core/distributed/range_worker.ts). */

@@ -1,14 +1,17 @@
 // Pieces of crash-safe file writing shared by the output storage and the model cache: a temp name no other
 // writer uses, a write that reaches the disk before it is renamed into place, and a durable rename.
 
-/** `${path}.tmp.<pid>.<random>`: the pid alone is shared by every worker thread of a process, and by hosts
+/** `${path}.ichigo-tmp.<pid>.<8 hex>`: the pid alone is shared by every worker thread of a process, and by hosts
  * (containers often run as pid 1) that write to one shared folder. */
 export function uniqueTempName(path: string): string {
   return `${path}${TMP_MARK}${Deno.pid}.${crypto.randomUUID().slice(0, 8)}`;
 }
 
-/** What marks a temp file left by a killed writer. */
-export const TMP_MARK = ".tmp.";
+/** What marks a temp file of this tool. */
+export const TMP_MARK = ".ichigo-tmp.";
+
+/** The one pattern of this tool's temp files; group 1 is the name of the file it was going to become. */
+export const TMP_RE = /^(.+)\.ichigo-tmp\.\d+\.[0-9a-f]{8}$/;
 
 /** Writes all of `data` and fsyncs it, so a later rename never exposes a torn file. */
 export async function writeSynced(path: string, data: Uint8Array): Promise<void> {

@@ -2,18 +2,18 @@
 // A kill at any instant leaves either the old file or the new one, never a prefix.
 import { StorageError } from "../core/errors.ts";
 import type { Storage } from "../core/sink/storage.ts";
-import { syncDir, TMP_MARK, uniqueTempName, writeSynced } from "./durable_file.ts";
+import { isOwnOutputName } from "../core/sink/shard_names.ts";
+import { syncDir, TMP_MARK, TMP_RE, uniqueTempName, writeSynced } from "./durable_file.ts";
 
 // Failpoint for the reliability tests: hold every write between fsync and rename, so kills land mid-write.
 const WRITE_DELAY_MS = Number(Deno.env.get("ICHIGO_FAILPOINT_WRITE_DELAY_MS") ?? 0);
 
 export class FsStorage implements Storage {
-  private constructor(readonly label: string, private dir: string) {}
+  private constructor(readonly label: string, private dir: string, private readOnly: boolean) {}
 
-  /** Creates the folder if needed, checks it is writable, and removes temp files a killed run left. With
-   * `shared` (scale-out: other processes, maybe on other hosts, write here now) only temp files older than an
-   * hour are removed, never one another writer is about to rename. */
-  static async open(dir: string, options: { shared?: boolean } = {}): Promise<FsStorage> {
+  /** Creates the folder if needed and checks it is writable. Changes nothing else (temp files a killed run left
+   * are removed by removeOwnTemps, once the run holds the folder's lock and its job matches). */
+  static async open(dir: string): Promise<FsStorage> {
     try {
       await Deno.mkdir(dir, { recursive: true });
       const probe = uniqueTempName(`${dir}/.write_probe`);
@@ -22,19 +22,46 @@ export class FsStorage implements Storage {
     } catch (e) {
       throw new StorageError(`${dir}: save_dir is not writable (${(e as Error).message})`);
     }
-    const storage = new FsStorage(dir, dir);
-    for await (const entry of Deno.readDir(dir)) {
-      if (!entry.isFile || !entry.name.includes(TMP_MARK)) continue;
-      if (options.shared && !await olderThan(`${dir}/${entry.name}`, SHARED_TMP_AGE_MS)) continue;
-      await Deno.remove(`${dir}/${entry.name}`).catch(() => {});
+    return new FsStorage(dir, dir, false);
+  }
+
+  /** For commands that only read (`remaining`): the folder must exist; nothing is created, written or removed. */
+  static async openReadOnly(dir: string): Promise<FsStorage> {
+    let info: Deno.FileInfo;
+    try {
+      info = await Deno.stat(dir);
+    } catch (e) {
+      throw new StorageError(`${dir}: save_dir ${e instanceof Deno.errors.NotFound ? "not found" : `cannot be read (${(e as Error).message})`}`);
     }
-    return storage;
+    if (!info.isDirectory) throw new StorageError(`${dir}: save_dir is not a folder`);
+    return new FsStorage(dir, dir, true);
+  }
+
+  /** Removes this tool's temp files (`<name>.ichigo-tmp.<pid>.<8 hex>` of an output file) that killed runs left,
+   * in save_dir and quarantine/; nothing else. With `olderThanMs` (a folder other writers share) only those
+   * older than that, never one another writer is about to rename. Returns the names removed. */
+  async removeOwnTemps(olderThanMs?: number): Promise<string[]> {
+    const removed: string[] = [];
+    for (const sub of ["", "quarantine/"]) {
+      const folder = `${this.dir}/${sub}`;
+      if (sub && !(await Deno.lstat(folder).then((i) => i.isDirectory).catch(() => false))) continue;
+      for await (const entry of Deno.readDir(folder)) {
+        const target = entry.name.match(TMP_RE)?.[1];
+        if (!entry.isFile || !target || !(sub || isOwnOutputName(target))) continue;
+        if (olderThanMs !== undefined && !await olderThan(`${folder}${entry.name}`, olderThanMs)) continue;
+        await Deno.remove(`${folder}${entry.name}`).catch(() => {});
+        removed.push(`${sub}${entry.name}`);
+      }
+    }
+    return removed;
   }
 
   async write(path: string, data: Uint8Array): Promise<void> {
+    if (this.readOnly) throw new StorageError(`${this.dir}/${path}: internal: write through a read-only view`);
     const full = `${this.dir}/${path}`;
     const folder = full.slice(0, full.lastIndexOf("/"));
     const tmp = uniqueTempName(full);
+    if (path.includes("/")) await this.#ownFolder(path.slice(0, path.lastIndexOf("/")));
     try {
       if (path.includes("/")) await Deno.mkdir(folder, { recursive: true });
       await writeSynced(tmp, data);
@@ -44,6 +71,19 @@ export class FsStorage implements Storage {
     } catch (e) {
       await Deno.remove(tmp).catch(() => {});
       throw new StorageError(`${full}: cannot write (${(e as Error).message})`, { cause: e });
+    }
+  }
+
+  /** A sub-folder we write into (quarantine/) must be a real folder inside save_dir, never a symbolic link
+   * planted to make the tool write elsewhere. */
+  async #ownFolder(rel: string) {
+    let at = this.dir;
+    for (const part of rel.split("/")) {
+      at = `${at}/${part}`;
+      const info = await Deno.lstat(at).catch(() => undefined);
+      if (info?.isSymlink) {
+        throw new StorageError(`${at}: is a symbolic link; refusing to write through it (make it a plain folder, or remove it)`);
+      }
     }
   }
 
@@ -70,13 +110,12 @@ export class FsStorage implements Storage {
   }
 
   async remove(path: string): Promise<void> {
+    if (this.readOnly) throw new StorageError(`${this.dir}/${path}: internal: remove through a read-only view`);
     await Deno.remove(`${this.dir}/${path}`).catch((e) => {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
     });
   }
 }
-
-const SHARED_TMP_AGE_MS = 3_600_000;
 
 async function olderThan(path: string, ms: number): Promise<boolean> {
   const mtime = (await Deno.stat(path).catch(() => undefined))?.mtime;

@@ -6,7 +6,7 @@ import { runCli } from "./cli/common.ts";
 import { runPipeline } from "../core/pipeline.ts";
 import { readRemainingIndices } from "../core/source/remaining_indices.ts";
 import { parseRunArgs, RUN_USAGE } from "./args.ts";
-import { FsStorage } from "./fs_storage.ts";
+import { openJobFolder } from "./job_folder.ts";
 import { createLogger } from "./logger.ts";
 import { openTextSource } from "./open_source.ts";
 import { formatDuration, formatProgress, ProgressView } from "./progress_view.ts";
@@ -59,10 +59,13 @@ export async function main(args: string[]): Promise<number> {
       logger.close();
     }
   }
-  const storage = await FsStorage.open(config.processing.save_dir);
+  const engineModule = parsed.engineModule ?? Deno.env.get("ICHIGO_ENGINE_MODULE") ?? DEFAULT_ENGINE_MODULE;
   const remainingIndices = await remainingFor(config);
   const source = await openTextSource(config.dataset);
+  const { storage, lock, identity } = await openJobFolder(config, { logger, modelsUsed: engineModule === DEFAULT_ENGINE_MODULE, what: "deno task run" });
   const controller = new AbortController();
+  // Another run took the folder over (it judged this one gone): write nothing more, not even finished rows.
+  lock.lost.addEventListener("abort", () => Deno.exit(2));
   const onSignal = () => {
     if (controller.signal.aborted) Deno.exit(130);
     logger.warn("interrupted: finishing the rows in flight and writing what is done (press Ctrl-C again to quit now)");
@@ -73,7 +76,7 @@ export async function main(args: string[]): Promise<number> {
   const engines: string[] = [];
   const pool = createWorkerFactory({
     config,
-    engineModule: parsed.engineModule ?? Deno.env.get("ICHIGO_ENGINE_MODULE") ?? DEFAULT_ENGINE_MODULE,
+    engineModule,
     logger,
     onStarted: (_, d) => engines.push(d),
   });
@@ -89,6 +92,7 @@ export async function main(args: string[]): Promise<number> {
       retryFailed: parsed.retryFailed,
       signal: controller.signal,
       engines,
+      identity,
       onProgress: (p) => view.update(p),
     });
     view.clear();
@@ -97,6 +101,7 @@ export async function main(args: string[]): Promise<number> {
     return summary.aborted ? 130 : 0;
   } finally {
     await pool.close();
+    await lock.release();
     logger.close();
     Deno.removeSignalListener("SIGINT", onSignal);
     Deno.removeSignalListener("SIGTERM", onSignal);

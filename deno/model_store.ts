@@ -16,7 +16,13 @@ export interface StoreOptions {
   /** Download progress: bytes so far and the total when known. */
   onProgress?: (label: string, loaded: number, total?: number) => void;
   log?: (message: string) => void;
+  /** Check the sha256 of every file of a cached conversion (sizes are always checked); the process that
+   * prepares models for the workers does, once per run. */
+  verify?: boolean;
 }
+
+/** Per-file sizes and sha256 of a converted folder, written with it, so a damaged cache entry is noticed. */
+const CHECKSUMS = "checksums.json";
 
 export interface ConvertedModel {
   dir: string;
@@ -143,14 +149,28 @@ export async function loadConverted(
   const configYaml = converter.kind === "vocos" ? await companionText(ref, sourcePath, "config.yaml", options) : undefined;
   const cfgKey = configYaml ? `-cfg${(await sha256Hex(new TextEncoder().encode(configYaml))).slice(0, 8)}` : "";
   const dir = `${cache}/converted/${sha.slice(0, 16)}-${converter.id.replace("@", "-v")}-bw${convert.bandwidth}${cfgKey}`;
-  if (await exists(`${dir}/${DESCRIPTOR}`)) return openConverted(dir);
+  if (await exists(dir)) {
+    const damage = await cacheDamage(dir, options.verify === true);
+    if (!damage) return openConverted(dir);
+    // Self-healing: a truncated or altered graph would fail to load on every run ("protobuf parsing failed").
+    options.log?.(`warning: ${dir}: cached conversion is damaged (${damage}); converting ${label} again`);
+    const aside = uniqueTempName(`${dir}.damaged`);
+    await Deno.rename(dir, aside).then(() => Deno.remove(aside, { recursive: true })).catch(() => {});
+  }
   options.log?.(`converting ${label} (${converter.kind}) to ONNX…`);
   const { files, descriptor } = converter.convert(ck, { ...convert, sourceSha256: sha, label, configYaml, randomWeights: ref.kind === "demo" || undefined });
   const tmp = uniqueTempName(dir);
   await Deno.mkdir(tmp, { recursive: true });
   // Synced before the rename: a crash must not leave a complete-looking folder with a torn graph in the cache.
-  for (const [name, data] of Object.entries(files)) await writeSynced(`${tmp}/${name}`, data);
-  await writeSynced(`${tmp}/${DESCRIPTOR}`, encodeDescriptor(descriptor));
+  const sums: Record<string, { bytes: number; sha256: string }> = {};
+  for (const [name, data] of Object.entries(files)) {
+    await writeSynced(`${tmp}/${name}`, data);
+    sums[name] = { bytes: data.length, sha256: await sha256Hex(data) };
+  }
+  const desc = encodeDescriptor(descriptor);
+  sums[DESCRIPTOR] = { bytes: desc.length, sha256: await sha256Hex(desc) };
+  await writeSynced(`${tmp}/${CHECKSUMS}`, new TextEncoder().encode(JSON.stringify(sums, null, 1) + "\n"));
+  await writeSynced(`${tmp}/${DESCRIPTOR}`, desc); // last: its presence marks a complete folder
   try {
     await Deno.rename(tmp, dir);
   } catch (e) {
@@ -159,6 +179,25 @@ export async function loadConverted(
     if (!(await exists(`${dir}/${DESCRIPTOR}`))) throw e;
   }
   return openConverted(dir);
+}
+
+/** Why a cached converted folder cannot be trusted (undefined when it can): no descriptor, a file missing or of
+ * the wrong size, or (with `hashes`) a sha256 that differs from the one recorded at conversion. */
+async function cacheDamage(dir: string, hashes: boolean): Promise<string | undefined> {
+  if (!(await exists(`${dir}/${DESCRIPTOR}`))) return `no ${DESCRIPTOR}`;
+  let sums: Record<string, { bytes: number; sha256: string }>;
+  try {
+    sums = JSON.parse(await Deno.readTextFile(`${dir}/${CHECKSUMS}`));
+  } catch {
+    return undefined; // converted by a version that kept no checksums: nothing to compare with
+  }
+  for (const [name, want] of Object.entries(sums)) {
+    const info = await Deno.stat(`${dir}/${name}`).catch(() => undefined);
+    if (!info) return `${name} is missing`;
+    if (info.size !== want.bytes) return `${name} has ${info.size} bytes, ${want.bytes} were written`;
+    if (hashes && (await sha256Hex(await Deno.readFile(`${dir}/${name}`))) !== want.sha256) return `${name} does not match its sha256`;
+  }
+  return undefined;
 }
 
 /** A small file shipped beside the checkpoint (same folder, repo revision or URL folder), or undefined. */

@@ -10,7 +10,7 @@ export async function prepareModels(
   log: (message: string) => void,
   options: Pick<StoreOptions, "env"> = {},
 ): Promise<void> {
-  const store: StoreOptions = { ...options, cacheDir: spec.models.cacheDir, log, onProgress: tenthsLogger(log) };
+  const store: StoreOptions = { ...options, cacheDir: spec.models.cacheDir, log, onProgress: tenthsLogger(log), verify: true };
   const convert = { bandwidth: spec.bandwidth };
   const { t2s, s2a, vocos, codec } = spec.models;
   if (t2s) await loadConverted(t2s, DEFAULT_FILES.t2s, convert, store);
@@ -20,7 +20,7 @@ export async function prepareModels(
 }
 
 /** Download progress for the log: a line at each tenth of a file (or each 100 MB when the size is unknown). */
-function tenthsLogger(log: (message: string) => void) {
+export function tenthsLogger(log: (message: string) => void) {
   const last = new Map<string, number>();
   return (label: string, loaded: number, total?: number) => {
     const step = total ? Math.floor((10 * loaded) / total) : Math.floor(loaded / 1e8);

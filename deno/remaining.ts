@@ -1,9 +1,15 @@
 // `deno task remaining --config cfg.yaml [--out FILE]`: the indices still to do (never done, or failed),
-// as a JSON list of ints — the seed's remaining_indices_file format. Computed from the output itself.
+// as a JSON list of ints — the seed's remaining_indices_file format. Computed from the output itself, read-only:
+// it never writes, moves or deletes anything in save_dir (damaged files are reported, not quarantined), never
+// creates it, and refuses a folder of another job as a run would.
 import { parseArgs } from "node:util";
 import { runCli } from "./cli/common.ts";
-import { nullLogger } from "../core/log.ts";
+import type { Logger } from "../core/log.ts";
+import { checkJob } from "../core/job/claim.ts";
+import { jobIdentityOf } from "../core/job/identity.ts";
 import { scanOutput } from "../core/sink/resume.ts";
+import { codebooksOf } from "../core/sink/sidecar.ts";
+import { jobFactsOf } from "./job_facts.ts";
 import { configFromArgs } from "./main.ts";
 import { FsStorage } from "./fs_storage.ts";
 import { openTextSource } from "./open_source.ts";
@@ -16,8 +22,10 @@ async function remaining(args: string[]): Promise<number> {
     console.log("Usage: deno task remaining --config cfg.yaml [--out remaining.json]");
     return 0;
   }
-  const storage = await FsStorage.open(config.processing.save_dir);
-  const state = await scanOutput(storage, nullLogger);
+  const storage = await FsStorage.openReadOnly(config.processing.save_dir);
+  // Model hashes are left unknown (not compared): finding them could mean a download, and this command only reads.
+  await checkJob(storage, jobIdentityOf(config, await jobFactsOf(config, { modelsUsed: false })));
+  const state = await scanOutput(storage, stderrWarnings, { readOnly: true, codebooks: codebooksOf(config.processing.bandwidth) });
   const source = await openTextSource(config.dataset);
   const todo: number[] = [];
   for await (const row of source.read()) if (!state.done.has(row.index)) todo.push(row.index);
@@ -28,5 +36,13 @@ async function remaining(args: string[]): Promise<number> {
   } else console.log(json);
   return 0;
 }
+
+/** Damaged files found by the scan: one line each on stderr (stdout holds the JSON). */
+const stderrWarnings: Logger = {
+  debug: () => {},
+  info: () => {},
+  warn: (m) => console.error(`warning: ${m}`),
+  error: (m) => console.error(`error: ${m}`),
+};
 
 if (import.meta.main) await runCli(() => remaining(Deno.args));

@@ -1,24 +1,7 @@
-// The settings that decide the tokens and the range plan, and a readable diff when two hosts disagree.
+// The range plan's settings, and a readable diff when two coordinators disagree. The settings that decide the
+// tokens are the job identity (core/job/identity.ts), shared with single-machine runs.
 import type { PipelineConfig } from "../config/types.ts";
-import type { Generation, PlanParams } from "./messages.ts";
-
-export function generationOf(config: PipelineConfig): Generation {
-  const p = config.processing;
-  const { t2s, s2a, vocos, codec } = config.models;
-  return {
-    format: p.format,
-    bandwidth: p.bandwidth,
-    sample_rate: p.sample_rate,
-    speaker: p.speaker,
-    lang: p.lang,
-    cps: p.cps,
-    temperature: p.temperature,
-    top_k: p.top_k ?? null,
-    seed: p.seed,
-    long_text: p.long_text,
-    models: { t2s, s2a, vocos, codec },
-  };
-}
+import type { PlanParams } from "./messages.ts";
 
 export function planParamsOf(config: PipelineConfig): PlanParams {
   const d = config.dataset;

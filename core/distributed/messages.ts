@@ -1,5 +1,6 @@
 // What travels over NATS, as JSON: a range of rows to do, a range's result, the job record, a worker's status.
 // Texts travel inside the range, so workers never read the dataset (one reader of the Hub, on the head node).
+import type { JobIdentity } from "../job/identity.ts";
 
 /** One row to do; `problem` marks a row that fails without being synthesized (empty text, ...). */
 export interface RangeRow {
@@ -27,21 +28,6 @@ export interface RangeResult {
   at: string;
 }
 
-/** Settings that change the tokens: every worker must match the coordinator's. */
-export interface Generation {
-  format: string;
-  bandwidth: number;
-  sample_rate: number;
-  speaker: string;
-  lang: string;
-  cps: number;
-  temperature: number;
-  top_k: number | null;
-  seed: number;
-  long_text: string;
-  models: { t2s?: string; s2a?: string; vocos?: string; codec?: string };
-}
-
 /** What a coordinator plans: ranges are stable only while these stay the same. */
 export interface PlanParams {
   dataset: string;
@@ -64,7 +50,8 @@ export interface JobRecord {
   job: string;
   status: "running" | "finished";
   save_dir: string;
-  generation: Generation;
+  /** The job's identity (core/job/identity.ts), as in save_dir/job.json: every worker must match it. */
+  identity: JobIdentity;
   plan: PlanParams;
   started: string;
   updated: string;
@@ -118,7 +105,7 @@ export const decodeResult = (bytes: Uint8Array) =>
   decodeJson<RangeResult>(bytes, "range result", (v) => typeof v.key === "string" && (v.state === "done" || v.state === "dead"));
 
 export const decodeJob = (bytes: Uint8Array) =>
-  decodeJson<JobRecord>(bytes, "job record", (v) => typeof v.job === "string" && typeof v.generation === "object");
+  decodeJson<JobRecord>(bytes, "job record", (v) => typeof v.job === "string" && typeof v.identity === "object" && v.identity !== null);
 
 export const decodeWorker = (bytes: Uint8Array) =>
   decodeJson<WorkerRecord>(bytes, "worker record", (v) => typeof v.id === "string" && typeof v.rows === "number");

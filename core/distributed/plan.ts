@@ -15,7 +15,7 @@ export interface PlannedRange {
 export interface PlanOptions {
   rangeSize: number;
   /** Rows not to do: done, and failed unless retrying. */
-  skip: ReadonlySet<number>;
+  skip: { has(index: number): boolean };
   /** Shard keys in the output; a block whose name is taken (a retry of failed rows) gets the next `_rN`. */
   taken: Set<string>;
   /** Test mode: only the first n rows. */

@@ -8,7 +8,8 @@ import { schedule as defaultSchedule } from "../schedule/scheduler.ts";
 import type { Schedule, ScheduleOptions } from "../schedule/schedule_types.ts";
 import type { Storage } from "../sink/storage.ts";
 import type { SourceRow } from "../source/text_source.ts";
-import type { EncodedItem, FailedItem } from "../types.ts";
+import { textHash } from "../sink/row_hash.ts";
+import type { DoneRow, FailedRow } from "../sink/sidecar.ts";
 import type { RangeResult } from "./messages.ts";
 import { commitRange, writtenRange } from "./range_output.ts";
 import { backoffMs, retrying, sleep } from "./retry.ts";
@@ -19,6 +20,8 @@ export interface RangeWorkerOptions {
   results: ResultBus;
   storage: Storage;
   format: OutputFormat;
+  /** Codebooks per frame (recorded in each shard's sidecar); default 2. */
+  codebooks?: number;
   /** Scheduler settings, as a single-machine run would use (scheduleOptionsOf). */
   scheduling: ScheduleOptions;
   schedule?: Schedule;
@@ -52,8 +55,9 @@ interface Held {
   deliveries: Delivery[];
   order: number[];
   waiting: Set<number>;
-  done: Map<number, EncodedItem>;
-  failed: Map<number, FailedItem>;
+  hashes: Map<number, string>;
+  done: Map<number, DoneRow>;
+  failed: Map<number, FailedRow>;
   heartbeat: ReturnType<typeof setInterval>;
 }
 
@@ -107,7 +111,7 @@ export async function runRangeWorker(o: RangeWorkerOptions): Promise<WorkerStats
     const done = h.order.filter((i) => h.done.has(i)).map((i) => h.done.get(i)!);
     const failed = h.order.filter((i) => h.failed.has(i)).map((i) => h.failed.get(i)!);
     try {
-      await commitRange(storage, format, key, done, failed);
+      await commitRange(storage, format, key, done, failed, o.codebooks ?? 2);
       const result: RangeResult = { key, state: "done", rows: done.length, failed: failed.length, worker: o.workerId, deliveries: maxDeliveries(h), at: new Date().toISOString() };
       await complete(key, h.deliveries, result);
     } catch (e) {
@@ -166,6 +170,7 @@ export async function runRangeWorker(o: RangeWorkerOptions): Promise<WorkerStats
         deliveries: [d],
         order: d.work.rows.map((r) => r.index),
         waiting: new Set(d.work.rows.map((r) => r.index)),
+        hashes: new Map(d.work.rows.map((r) => [r.index, textHash(r.text)])),
         done: new Map(),
         failed: new Map(),
         heartbeat: setInterval(() => h.deliveries.forEach((x) => x.working()), o.heartbeatMs),
@@ -190,8 +195,9 @@ export async function runRangeWorker(o: RangeWorkerOptions): Promise<WorkerStats
       if (!h) continue;
       byIndex.delete(outcome.item.index);
       h.waiting.delete(outcome.item.index);
-      if (outcome.kind === "done") h.done.set(outcome.item.index, outcome.item);
-      else h.failed.set(outcome.item.index, outcome.item);
+      const hash = h.hashes.get(outcome.item.index)!;
+      if (outcome.kind === "done") h.done.set(outcome.item.index, Object.assign(outcome.item, { attempt: outcome.attempt, textHash: hash }));
+      else h.failed.set(outcome.item.index, Object.assign(outcome.item, { textHash: hash }));
       if (h.waiting.size === 0) track(finish(h.key, h));
     }
   } catch (e) {

@@ -25,7 +25,7 @@ export interface ScheduleOptions {
 
 /** The final fate of one row. Exactly one per input row, in completion order. */
 export type FinalOutcome =
-  | { kind: "done"; item: EncodedItem }
+  | { kind: "done"; item: EncodedItem; /** 1-based try that produced this row. */ attempt: number }
   | { kind: "failed"; item: FailedItem };
 
 // export function schedule(rows: AsyncIterable<SourceRow>, options: ScheduleOptions): AsyncIterable<FinalOutcome>

@@ -148,7 +148,7 @@ export async function* schedule(rows: AsyncIterable<SourceRow>, options: Schedul
         result.outcomes.forEach((o, i) => {
           const task = batch[i];
           if (o.ok) {
-            finish({ kind: "done", item: { index: o.index, tokens: o.tokens, seconds: o.seconds, pieces: o.pieces } });
+            finish({ kind: "done", item: { index: o.index, tokens: o.tokens, seconds: o.seconds, pieces: o.pieces }, attempt: task.attempts + 1 });
           } else retryOrFail(task, o.error, o.retriable, false);
         });
         continue;

@@ -1,59 +1,133 @@
-// What the output already holds. Truth is the shard files themselves: every token shard is parsed; one that
-// does not parse is moved to quarantine/ (never trusted); failed-index files count only with their shard.
+// What the output already holds. Truth is the shard files, vouched for by their sidecars: a shard counts only
+// when its bytes hash to the sha256 its sidecar recorded (tokens are not parsed then); a shard without a sidecar
+// (output of an older version) is decoded and its tokens checked. A shard that fails is quarantined with a log
+// line naming it and the reason, and its rows are redone. With `readOnly` nothing is moved, rewritten or removed:
+// the problems are reported instead (`remaining`, and scans of a folder other processes write to).
 import type { Logger } from "../log.ts";
-import { decodeJsonIndices, decodeShard } from "./shard_format.ts";
-import { DETAILS_RE, FAILED_RE, SHARD_RE } from "./shard_names.ts";
+import { DoneRows } from "./done_rows.ts";
+import { encodeFailedIndices, decodeJsonIndices, decodeShard } from "./shard_format.ts";
+import { DETAILS_RE, FAILED_RE, failedFile, SHARD_RE, SPLIT_RE } from "./shard_names.ts";
+import { decodeSidecar, SIDECAR_RE, sidecarFile, sha256Hex, tokenProblem } from "./sidecar.ts";
 import type { Storage } from "./storage.ts";
+import { quarantine } from "./quarantine.ts";
 
 export interface OutputState {
-  done: Set<number>;
+  /** Rows in verified shards, with the hash of the text each was made from. */
+  done: DoneRows;
   /** Failed in earlier runs and not done since. */
   failed: Set<number>;
   /** Shard keys in use (never reused by a new shard). */
   keys: Set<string>;
   shards: string[];
-  quarantined: string[];
+  /** Files moved to quarantine/ (or, read-only, that would be), each with the reason. */
+  quarantined: { file: string; reason: string }[];
+  /** Everything found wrong, one line each (also logged). */
+  problems: string[];
   duplicates: number[];
 }
 
-export async function scanOutput(storage: Storage, logger: Logger): Promise<OutputState> {
-  const state: OutputState = { done: new Set(), failed: new Set(), keys: new Set(), shards: [], quarantined: [], duplicates: [] };
+export interface ScanOptions {
+  /** Report damage instead of repairing it; never write, move or remove. */
+  readOnly?: boolean;
+  /** Codebooks per frame, for checking shards that have no sidecar (default 2). */
+  codebooks?: number;
+}
+
+export async function scanOutput(storage: Storage, logger: Logger, options: ScanOptions = {}): Promise<OutputState> {
+  const readOnly = options.readOnly === true || !storage.remove;
+  const state: OutputState = { done: new DoneRows(), failed: new Set(), keys: new Set(), shards: [], quarantined: [], problems: [], duplicates: [] };
   if (!storage.list) return state;
-  const files = (await storage.list("")).filter((p) => !p.includes("/"));
-  for (const file of files) {
+  const files = new Set((await storage.list("")).filter((p) => !p.includes("/")));
+  const problem = (file: string, reason: string, action: string, would: string) => {
+    const line = `${storage.label}/${file}: ${reason}; ${readOnly ? `left as it is (a run would ${would})` : action}`;
+    state.problems.push(line);
+    logger.warn(line);
+  };
+  const moveAway = async (file: string, reason: string, redo = true) => {
+    problem(file, reason, `moved to quarantine/${redo ? "; its rows will be redone" : ""}`, `move it to quarantine/${redo ? " and redo its rows" : ""}`);
+    state.quarantined.push({ file, reason });
+    if (!readOnly) await quarantine(storage, file); // a failure here (quarantine/ is a symlink...) stops the run
+  };
+  const readOrNote = async (file: string): Promise<Uint8Array | undefined> => {
+    try {
+      return await storage.read(file);
+    } catch (e) {
+      problem(file, `cannot be read (${(e as Error).message})`, "skipped; its rows will be redone", "skip it and redo its rows");
+      return undefined;
+    }
+  };
+
+  for (const file of [...files].sort()) {
     const m = file.match(SHARD_RE);
     if (!m) continue;
-    const bytes = await storage.read(file);
-    try {
-      if (!bytes) throw new Error("vanished while reading");
-      const rows = await decodeShard(file, bytes);
-      for (const r of rows) {
-        if (state.done.has(r.index)) state.duplicates.push(r.index);
-        state.done.add(r.index);
-      }
-      state.keys.add(m[1]);
-      state.shards.push(file);
-    } catch (e) {
-      await quarantine(storage, file, bytes);
-      state.quarantined.push(file);
-      logger.warn(`${storage.label}/${file}: unreadable shard moved to quarantine/ (${(e as Error).message}); its rows will be redone`);
-    }
-  }
-  for (const file of files) {
-    const m = file.match(FAILED_RE) ?? file.match(DETAILS_RE);
-    if (!m) continue;
-    if (!state.keys.has(m[1])) {
-      // Written just before a shard that never landed (killed mid-commit): not part of the output.
-      await storage.remove?.(file);
+    const key = m[1];
+    const sideName = sidecarFile(key);
+    const bytes = await readOrNote(file);
+    if (!bytes) {
+      state.keys.add(key); // still there: a new shard must not take its name
       continue;
     }
-    if (!FAILED_RE.test(file)) continue;
+    if (files.has(sideName)) {
+      let side;
+      try {
+        side = decodeSidecar((await readOrNote(sideName)) ?? new Uint8Array());
+      } catch (e) {
+        await moveAway(sideName, `damaged sidecar (${(e as Error).message})`, false);
+        await moveAway(file, `its sidecar ${sideName} is damaged, so it cannot be verified`);
+        continue;
+      }
+      const reason = side.shard !== file
+        ? `its sidecar describes ${side.shard}`
+        : side.bytes !== bytes.length
+        ? `size ${bytes.length} bytes, its sidecar recorded ${side.bytes} (damaged or edited)`
+        : (await sha256Hex(bytes)) !== side.sha256
+        ? "checksum mismatch: its bytes changed since they were written (damaged or edited)"
+        : undefined;
+      if (reason) {
+        await moveAway(file, reason);
+        if (!readOnly) await quarantine(storage, sideName);
+        continue;
+      }
+      side.rows.forEach((i, n) => state.done.add(i, side.text_hashes[n]));
+      for (const i of side.failed) state.failed.add(i);
+      state.keys.add(key);
+      state.shards.push(file);
+      await checkSideFiles(storage, key, side.files, side.failed, files, readOnly, problem, moveAway);
+      continue;
+    }
+    // No sidecar: output of a version before sidecars (or one deleted by hand). Decode and check the tokens.
+    let rows;
     try {
-      for (const i of decodeJsonIndices((await storage.read(file))!)) state.failed.add(i);
+      rows = await decodeShard(file, bytes);
     } catch (e) {
-      logger.warn(`${storage.label}/${file}: unreadable failed-index file ignored (${(e as Error).message})`);
+      await moveAway(file, `does not decode (${(e as Error).message})`);
+      continue;
+    }
+    const bad = tokenProblem(rows, options.codebooks ?? 2);
+    if (bad) {
+      await moveAway(file, `tokens break the format (${bad})`);
+      continue;
+    }
+    for (const r of rows) state.done.add(r.index, undefined);
+    state.keys.add(key);
+    state.shards.push(file);
+    if (files.has(failedFile(key))) {
+      try {
+        for (const i of decodeJsonIndices((await readOrNote(failedFile(key))) ?? new Uint8Array())) state.failed.add(i);
+      } catch (e) {
+        await moveAway(failedFile(key), `unreadable failed-index file (${(e as Error).message})`);
+      }
     }
   }
+
+  // Side files of a shard that never landed (a kill between them and the shard's rename): not part of the output.
+  for (const file of files) {
+    const m = file.match(FAILED_RE) ?? file.match(DETAILS_RE) ?? file.match(SPLIT_RE) ?? file.match(SIDECAR_RE);
+    if (!m || state.keys.has(m[1]) || state.quarantined.some((q) => q.file === file)) continue;
+    if (!readOnly && files.has(file)) await storage.remove!(file);
+  }
+
+  state.duplicates = state.done.freeze();
   for (const i of state.done) state.failed.delete(i);
   if (state.duplicates.length) {
     logger.warn(`${state.duplicates.length} index(es) appear in more than one shard, e.g. ${state.duplicates.slice(0, 5).join(", ")}`);
@@ -61,7 +135,25 @@ export async function scanOutput(storage: Storage, logger: Logger): Promise<Outp
   return state;
 }
 
-async function quarantine(storage: Storage, file: string, bytes: Uint8Array | undefined) {
-  if (bytes) await storage.write(`quarantine/${file}`, bytes);
-  await storage.remove?.(file);
+/** The side files a sidecar vouches for: a damaged failed-index file is rewritten from the sidecar (which holds
+ * the same list); any other damaged side file is quarantined (it only explains rows, it does not count them). */
+async function checkSideFiles(
+  storage: Storage,
+  key: string,
+  recorded: Record<string, string>,
+  failed: number[],
+  files: Set<string>,
+  readOnly: boolean,
+  problem: (file: string, reason: string, action: string, would: string) => void,
+  moveAway: (file: string, reason: string, redo?: boolean) => Promise<void>,
+) {
+  for (const [name, sha] of Object.entries(recorded)) {
+    const bytes = files.has(name) ? await storage.read(name).catch(() => undefined) : undefined;
+    const reason = !bytes ? "missing" : (await sha256Hex(bytes)) !== sha ? "checksum mismatch (damaged or edited)" : undefined;
+    if (!reason) continue;
+    if (name === failedFile(key)) {
+      problem(name, reason, "rewritten from its shard's sidecar", "rewrite it from its shard's sidecar");
+      if (!readOnly) await storage.write(name, encodeFailedIndices(failed.map((index) => ({ index, error: "", attempts: 0 }))));
+    } else if (bytes) await moveAway(name, reason, false);
+  }
 }

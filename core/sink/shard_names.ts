@@ -5,6 +5,7 @@ import type { OutputFormat } from "../config/types.ts";
 export const SHARD_RE = /^audio_tokens_(\d{9}_\d{9}(?:_r\d+)?)\.(csv|parquet)$/;
 export const FAILED_RE = /^failed_indices_(\d{9}_\d{9}(?:_r\d+)?)\.json$/;
 export const DETAILS_RE = /^failed_details_(\d{9}_\d{9}(?:_r\d+)?)\.json$/;
+export const SPLIT_RE = /^split_indices_(\d{9}_\d{9}(?:_r\d+)?)\.json$/;
 
 const pad = (n: number) => String(n).padStart(9, "0");
 
@@ -19,3 +20,10 @@ export const failedFile = (key: string) => `failed_indices_${key}.json`;
 export const detailsFile = (key: string) => `failed_details_${key}.json`;
 /** Rows whose long text was synthesized in several pieces (long_text: split), with their piece counts. */
 export const splitFile = (key: string) => `split_indices_${key}.json`;
+
+/** Every name this tool writes at the top of save_dir (so only their temp files are ever cleaned). */
+export function isOwnOutputName(name: string): boolean {
+  return SHARD_RE.test(name) || FAILED_RE.test(name) || DETAILS_RE.test(name) || SPLIT_RE.test(name) ||
+    /^shard_\d{9}_\d{9}(?:_r\d+)?\.json$/.test(name) || name === "manifest.json" || name === "job.json" ||
+    name === ".ichigo.lock" || name === ".write_probe";
+}

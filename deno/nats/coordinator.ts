@@ -6,15 +6,18 @@ import type { PipelineConfig } from "../../core/config/types.ts";
 import { ConfigError, describeError } from "../../core/errors.ts";
 import type { Logger } from "../../core/log.ts";
 import { type Manifest, readManifest, type RunRecord, writeManifest } from "../../core/manifest.ts";
-import { diffSettings, generationOf, planParamsOf } from "../../core/distributed/fingerprint.ts";
+import { diffSettings, planParamsOf } from "../../core/distributed/fingerprint.ts";
+import { diffIdentity } from "../../core/job/identity.ts";
+import { codebooksOf } from "../../core/sink/sidecar.ts";
+import { verifyDoneTexts } from "../../core/sink/verify_texts.ts";
 import type { JobRecord } from "../../core/distributed/messages.ts";
 import { jobNameOf, jobNames } from "../../core/distributed/names.ts";
 import { planRanges, type PlanStats } from "../../core/distributed/plan.ts";
-import { readOnlyView } from "../../core/distributed/range_output.ts";
 import { RangeTracker } from "../../core/distributed/tracker.ts";
 import { scanOutput } from "../../core/sink/resume.ts";
 import type { TextSource } from "../../core/source/text_source.ts";
-import { openSharedStorage } from "./shared_storage.ts";
+import { sharedDir } from "./shared_storage.ts";
+import { openJobFolder } from "../job_folder.ts";
 import { openTextSource } from "../open_source.ts";
 import { connectNats, shownUrl } from "./connect.ts";
 import { follow } from "./follow.ts";
@@ -36,9 +39,20 @@ export async function runCoordinator(config: PipelineConfig, o: CoordinatorOptio
   const { logger } = o;
   const names = jobNames(jobNameOf(config));
   const format = config.processing.format;
-  const storage = await openSharedStorage(config.processing.save_dir);
   const source = await openTextSource(config.dataset);
-  const nc = await connectNats(d, `ichigo coordinator ${names.job}`);
+  // The coordinator holds the folder's lock for the job; its workers write only their ranges' files. The head
+  // node runs no models, so model content hashes are left unknown (not compared) in the identity.
+  const { storage, lock, identity } = await openJobFolder(config, {
+    logger, modelsUsed: false, what: `NATS coordinator of job ${names.job}`, dir: sharedDir(config.processing.save_dir), sharedTempAgeMs: SHARED_TMP_AGE_MS,
+  });
+  const codebooks = codebooksOf(config.processing.bandwidth);
+  let nc;
+  try {
+    nc = await connectNats(d, `ichigo coordinator ${names.job}`);
+  } catch (e) {
+    await lock.release();
+    throw e;
+  }
   const stop = new AbortController();
   const onSignal = () => {
     if (stop.signal.aborted) Deno.exit(130);
@@ -59,7 +73,7 @@ export async function runCoordinator(config: PipelineConfig, o: CoordinatorOptio
       job: names.job,
       status: "running",
       save_dir: config.processing.save_dir,
-      generation: generationOf(config),
+      identity,
       plan: planParamsOf(config),
       started,
       updated: started,
@@ -68,10 +82,10 @@ export async function runCoordinator(config: PipelineConfig, o: CoordinatorOptio
 
     // Resume: the output is the truth (scanned read-only: workers may be writing); the plan's blocks never move,
     // so ranges keep their keys and message ids.
-    const state = await scanOutput(readOnlyView(storage), logger);
-    const skip = new Set(state.done);
-    if (!o.retryFailed) for (const i of state.failed) skip.add(i);
-    manifest = (await readManifest(storage)) ?? newManifest(config);
+    const state = await scanOutput(storage, logger, { readOnly: true, codebooks });
+    await verifyDoneTexts(source, state.done, stop.signal);
+    const skip = { has: (i: number) => state.done.has(i) || (!o.retryFailed && state.failed.has(i)) };
+    manifest = (await readManifest(storage, logger)) ?? newManifest(config);
     run = { started, status: "running", config: redact(config) };
     manifest.runs.push(run);
     await writeManifest(storage, manifest);
@@ -110,7 +124,7 @@ export async function runCoordinator(config: PipelineConfig, o: CoordinatorOptio
       },
     });
     const c = tracker.counts();
-    const final = await scanOutput(readOnlyView(storage), logger);
+    const final = await scanOutput(storage, logger, { readOnly: true, codebooks });
     const planned = [...tracker.planned.values()].flat();
     const rowsDone = planned.filter((i) => final.done.has(i)).length;
     const rowsFailed = planned.filter((i) => final.failed.has(i)).length;
@@ -142,8 +156,12 @@ export async function runCoordinator(config: PipelineConfig, o: CoordinatorOptio
     Deno.removeSignalListener("SIGINT", onSignal);
     Deno.removeSignalListener("SIGTERM", onSignal);
     await nc.close().catch(() => {});
+    await lock.release();
   }
 }
+
+/** Temp files on a folder other hosts write to are removed only when older than this (never one in flight). */
+const SHARED_TMP_AGE_MS = 3_600_000;
 
 const lastToken = (subject: string) => subject.slice(subject.lastIndexOf(".") + 1);
 
@@ -155,7 +173,7 @@ async function refuseOtherPlan(jsm: Parameters<typeof readJob>[0], names: Return
     logger.warn(`job ${names.job} was updated ${Math.round(age)} s ago: if another coordinator still follows it, stop one of them`);
   }
   if (!prev || queued === 0) return;
-  const diffs = [...diffSettings(job.plan, prev.plan), ...diffSettings(job.generation, prev.generation)];
+  const diffs = [...diffSettings(job.plan, prev.plan), ...(prev.identity ? diffIdentity(prev.identity, job.identity) : ["identity: none recorded"])];
   if (diffs.length === 0) return;
   throw new ConfigError(`job ${names.job} still has ${queued} range(s) queued from a run with other settings (${diffs.join("; ")}): ` +
     `run that config until it finishes, or set distributed.job (or --job) to start a separate job`);

@@ -6,7 +6,10 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { ConfigError } from "../../core/errors.ts";
 import { runCli } from "../cli/common.ts";
 import { scheduleOptionsOf } from "../../core/pipeline.ts";
-import { diffSettings, generationOf } from "../../core/distributed/fingerprint.ts";
+import { checkJob } from "../../core/job/claim.ts";
+import { diffIdentity, jobIdentityOf } from "../../core/job/identity.ts";
+import { codebooksOf } from "../../core/sink/sidecar.ts";
+import { jobFactsOf } from "../job_facts.ts";
 import type { WorkerRecord } from "../../core/distributed/messages.ts";
 import { jobNameOf, jobNames } from "../../core/distributed/names.ts";
 import { runRangeWorker, type WorkerStats } from "../../core/distributed/range_worker.ts";
@@ -73,8 +76,11 @@ export async function workerMain(args: string[]): Promise<number> {
       const job = await readJob(jsm, names).catch(() => undefined);
       consumer = job && job.status === "running" ? await bindWorkConsumer(js, names).catch(() => undefined) : undefined;
       if (job && consumer) {
-        const diffs = diffSettings(generationOf(config), job.generation);
+        const engineModule = parsed.engineModule ?? Deno.env.get("ICHIGO_ENGINE_MODULE") ?? DEFAULT_ENGINE_MODULE;
+        const identity = jobIdentityOf(config, await jobFactsOf(config, { modelsUsed: engineModule === DEFAULT_ENGINE_MODULE, log: (m) => logger.info(m) }));
+        const diffs = diffIdentity(job.identity, identity);
         if (diffs.length > 0) throw new ConfigError(`this host's settings differ from the coordinator's for job ${names.job}, so its tokens would too: ${diffs.join("; ")}`);
+        await checkJob(storage, identity); // and the folder this host writes to is that job's
         break;
       }
       if (!waited) logger.info(`waiting for job ${names.job}: start it with deno task run --config ... --nats ${shownUrl(d.nats)}`);
@@ -90,6 +96,7 @@ export async function workerMain(args: string[]): Promise<number> {
       results: new JetStreamResults(js, names),
       storage,
       format: config.processing.format,
+      codebooks: codebooksOf(config.processing.bandwidth),
       scheduling: scheduleOptionsOf(config, pool.factory, logger),
       maxDeliver: cc.max_deliver && cc.max_deliver > 0 ? cc.max_deliver : d.max_deliver,
       heartbeatMs: Math.max(100, ackWaitMs / 3),

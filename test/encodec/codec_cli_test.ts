@@ -98,7 +98,7 @@ Deno.test("concurrent loads of one model in one process (workers share a pid) al
     const leftovers: string[] = [];
     const walk = async (d: string) => {
       for await (const e of Deno.readDir(d)) {
-        if (e.name.includes(".tmp.")) leftovers.push(`${d}/${e.name}`);
+        if (e.name.includes(".ichigo-tmp.")) leftovers.push(`${d}/${e.name}`);
         if (e.isDirectory) await walk(`${d}/${e.name}`);
       }
     };

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { loadConfig } from "../../core/config/load.ts";
 import { ConfigError } from "../../core/errors.ts";
 import { jobNameOf } from "../../core/distributed/names.ts";
-import { diffSettings, generationOf } from "../../core/distributed/fingerprint.ts";
+import { diffIdentity, jobIdentityOf } from "../../core/job/identity.ts";
 import { parseRunArgs } from "../../deno/args.ts";
 
 const BASE = "dataset: {name: data/x.jsonl}\nprocessing: {save_batch_size: 40}\n";
@@ -65,9 +65,13 @@ Deno.test("job name: stable per dataset, independent of paths that differ betwee
   assert.notEqual(jobNameOf(a), jobNameOf(loadConfig("dataset: {name: data/y.jsonl}\ndistributed: {nats: x}\n")));
 });
 
-Deno.test("generation settings: a host whose seed or format differs is told which", () => {
-  const a = generationOf(loadConfig(BASE));
-  const b = generationOf(loadConfig("dataset: {name: data/x.jsonl}\nprocessing: {seed: 3, format: parquet}\n"));
-  assert.deepEqual(diffSettings(a, a), []);
-  assert.deepEqual(diffSettings(b, a), ['format: "parquet" here vs "csv"', "seed: 3 here vs 0"]);
+Deno.test("job identity: a host whose seed or format differs is told which", () => {
+  const a = jobIdentityOf(loadConfig(BASE));
+  const b = jobIdentityOf(loadConfig("dataset: {name: data/x.jsonl}\nprocessing: {seed: 3, format: parquet}\n"));
+  assert.deepEqual(diffIdentity(a, a), []);
+  assert.deepEqual(diffIdentity(a, b), [
+    "seed: output has 0, this run 3",
+    'format: output has "csv", this run "parquet"',
+    "shard_rows: output has 40, this run 50",
+  ]);
 });

@@ -15,7 +15,7 @@ const STATUS = new URL("../../deno/nats/status_main.ts", import.meta.url).pathna
 function outputRows(dir: string): Map<number, string> {
   const rows = new Map<number, string>();
   for (const e of Deno.readDirSync(dir)) {
-    if (!e.name.startsWith("audio_tokens_") || e.name.includes(".tmp.")) continue;
+    if (!e.name.startsWith("audio_tokens_") || e.name.includes(".ichigo-tmp.")) continue;
     for (const r of decodeCsv(Deno.readFileSync(`${dir}/${e.name}`))) {
       assert.ok(!rows.has(r.index), `index ${r.index} appears twice`);
       rows.set(r.index, Array.from(r.tokens).join(","));
@@ -49,6 +49,12 @@ Deno.test("scale-out on NATS: 3 workers, one SIGKILLed mid-range, the server res
     workers[0].kill("SIGKILL");
     await workers[0].status;
     await until(() => files(out, /^audio_tokens_/).length >= 8, 30_000, "8 shards");
+    // The coordinator holds the folder for the job: a single-machine run on it is refused at once.
+    const plain = `${dir}/plain.yaml`;
+    Deno.writeTextFileSync(plain, Deno.readTextFileSync(cfg).replace(/distributed: .*\n/, ""));
+    const intruder = await runCli(["--config", plain, "--engine-module", FAKES]);
+    assert.equal(intruder.code, 2, intruder.stderr);
+    assert.match(intruder.stderr, /out: in use by another run \(NATS coordinator of job ichigo_[0-9a-f]{8}, host /);
     await server.restart();
 
     assert.equal(await coordinator.exitCode(40_000), 0, coordinator.log);
@@ -59,7 +65,7 @@ Deno.test("scale-out on NATS: 3 workers, one SIGKILLed mid-range, the server res
     const rows = outputRows(out);
     assert.deepEqual(failedIn(out), [17]);
     assert.equal(rows.size, ROWS - 1);
-    assert.equal(files(out, /\.tmp\./).length, 0);
+    assert.equal(files(out, /\.ichigo-tmp\./).length, 0);
 
     // The same job on one machine: the same tokens, in the same shard files.
     const clean = await Deno.makeTempDir({ prefix: "scale_out_single_" });

@@ -23,7 +23,7 @@ Deno.test("worker with another seed than the coordinator: exit 2, the difference
     const worker = new Proc("worker", WORKER, ["--config", other, "--engine-module", FAKES], {});
     procs.push(worker);
     assert.equal(await worker.exitCode(20_000), 2, worker.log);
-    assert.match(worker.log, /error: this host's settings differ from the coordinator's for job ichigo_[0-9a-f]{8}, so its tokens would too: seed: 9 here vs 0/);
+    assert.match(worker.log, /error: this host's settings differ from the coordinator's for job ichigo_[0-9a-f]{8}, so its tokens would too: seed: output has 0, this run 9/);
     assert.doesNotMatch(worker.log, /range \d+_\d+:/);
   } finally {
     for (const p of procs) await p.close();

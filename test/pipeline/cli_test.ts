@@ -38,7 +38,7 @@ Deno.test("CLI: bad input gets one clear line naming the place and exit code 2, 
     [["--config", cfg, "--sav-dir", "x"], /--sav-dir.*did you mean --save-dir/],
     [["--config", cfg, "--devices", "tpu:0"], /--devices\[0\]: expected gpu:N/],
     [["--config", `${dir}/bad.yaml`], /bad\.yaml: processing\.max_retries: /, "dataset: {name: x}\nprocessing: {max_retries: 0}\n"],
-    [["--config", `${dir}/col.yaml`], /data\.jsonl: no text column "text"/, `dataset: {name: ${dir}/data.jsonl, text_column: text}\nprocessing: {save_dir: ${dir}/out}\n`],
+    [["--config", `${dir}/col.yaml`], /data\.jsonl: no text column "text"/, `dataset: {name: ${dir}/data.jsonl, text_column: text}\nprocessing: {save_dir: ${dir}/out_col}\n`],
     [["--config", cfg, "--save-dir", "/proc/forbidden/out"], /forbidden\/out: save_dir is not writable/],
   ];
   for (const [args, pattern, yaml] of cases) {

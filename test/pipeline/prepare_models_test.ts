@@ -26,3 +26,23 @@ Deno.test("prepareModels: one download with progress lines and one conversion; t
     await hub.close();
   }
 });
+
+Deno.test("a damaged converted model in the cache (truncated .onnx, altered bytes) is converted again once, with a warning naming it", async () => {
+  const cacheDir = await Deno.makeTempDir();
+  const spec = { models: { codec: "demo:encodec", cacheDir }, bandwidth: 1.5 };
+  await prepareModels(spec, () => {});
+  const [folder] = [...Deno.readDirSync(`${cacheDir}/converted`)].map((e) => `${cacheDir}/converted/${e.name}`);
+  const onnx = [...Deno.readDirSync(folder)].map((e) => e.name).find((n) => n.endsWith(".onnx"))!;
+  const good = Deno.readFileSync(`${folder}/${onnx}`);
+  for (const damage of [(b: Uint8Array) => b.slice(0, b.length >> 1), (b: Uint8Array) => b.map((x, i) => (i === b.length >> 1 ? x ^ 0xff : x))]) {
+    Deno.writeFileSync(`${folder}/${onnx}`, damage(good));
+    const log: string[] = [];
+    await prepareModels(spec, (m) => log.push(m));
+    assert.equal(log.filter((m) => m.startsWith(`warning: ${folder}: cached conversion is damaged (${onnx} `)).length, 1, log.join("\n"));
+    assert.equal(log.filter((m) => m.startsWith("converting")).length, 1, log.join("\n"));
+    assert.deepEqual(Deno.readFileSync(`${folder}/${onnx}`), good);
+    const again: string[] = [];
+    await prepareModels(spec, (m) => again.push(m));
+    assert.deepEqual(again, []);
+  }
+});

@@ -68,7 +68,7 @@ for (const reason of ["No space left on device (os error 28)", "Read-only file s
     FAULT_STATS.injected++;
     const config = resolveConfig({ dataset: { name: "mem" }, processing: { devices: ["cpu"], save_batch_size: 10, batch_size: 4 } }, {});
     const factory = inProcessFactory({ models: {}, bandwidth: 1.5, extra: {} });
-    const storage = new FailingStorage(4, reason); // manifest + 3 shards, then failures
+    const storage = new FailingStorage(8, reason); // job.json, manifest, 3 x (sidecar, shard), then failures
     await assert.rejects(runPipeline(config, { source: source(100), storage, factory, logger: nullLogger }), (e: Error) => {
       assert.ok(e instanceof StorageError);
       assert.match(e.message, new RegExp(reason.split(" (")[0]));

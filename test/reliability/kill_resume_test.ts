@@ -19,7 +19,7 @@ const entries = (dir: string) => {
 function outputRows(dir: string): Map<number, string> {
   const rows = new Map<number, string>();
   for (const e of entries(dir)) {
-    if (!e.name.startsWith("audio_tokens_") || e.name.includes(".tmp.")) continue;
+    if (!e.name.startsWith("audio_tokens_") || e.name.includes(".ichigo-tmp.")) continue;
     for (const r of decodeCsv(Deno.readFileSync(`${dir}/${e.name}`))) {
       assert.ok(!rows.has(r.index), `index ${r.index} appears twice`);
       rows.set(r.index, Array.from(r.tokens).join(","));
@@ -38,7 +38,7 @@ function failedIn(dir: string): number[] {
 
 const hasTmp = (dir: string) => {
   try {
-    return [...Deno.readDirSync(dir)].some((e) => e.name.includes(".tmp."));
+    return [...Deno.readDirSync(dir)].some((e) => e.name.includes(".ichigo-tmp."));
   } catch {
     return false;
   }
