@@ -1,6 +1,7 @@
 // Combine Results: the output's rows in index order, each joined to the dataset text it was made from.
 import { InputError } from "../errors.ts";
 import type { TextSource } from "../source/text_source.ts";
+import { textHash } from "../sink/row_hash.ts";
 import type { Storage } from "../sink/storage.ts";
 import { type MergeStats, mergeShards, peakOpenRows, scanShards, spilledShards } from "./shard_order.ts";
 import { Buckets, type SpillFiles } from "./spill.ts";
@@ -13,6 +14,10 @@ export interface CombinedRow {
 }
 
 export interface CombineOptions {
+  /** The token shards to combine: the ones the resume scan verified. */
+  shards: string[];
+  /** The text hash each row's tokens were made from (from its sidecar), to check the dataset still has it. */
+  textHashOf?: (index: number) => string | undefined;
   /** Rows held in memory at once on either side when rows are not in index order (default 20,000). */
   windowRows?: number;
   /** Bucket files for the out-of-order case (one set per side). */
@@ -33,7 +38,7 @@ export interface CombinePlan {
 
 export async function planCombine(storage: Storage, source: TextSource, options: CombineOptions): Promise<CombinePlan> {
   const windowRows = Math.max(1, options.windowRows ?? 20_000);
-  const { shards, done } = await scanShards(storage);
+  const { shards, done } = await scanShards(storage, options.shards);
   const buckets = new Buckets(done, windowRows);
   const tokensOrder = peakOpenRows(shards) <= windowRows ? "merge" : "buckets";
   const textsOrder = done.length === 0 || await inIndexOrder(source, options.signal) ? "stream" : "buckets";
@@ -55,6 +60,10 @@ export async function planCombine(storage: Storage, source: TextSource, options:
         const t = await texts.next();
         if (t.done || t.value.index !== row.index) {
           throw new InputError(`${storage.label}: the shards changed while combining (index ${row.index}); run combine again`);
+        }
+        const recorded = options.textHashOf?.(row.index);
+        if (recorded && recorded !== textHash(t.value.text)) {
+          throw new InputError(`${source.label}: row with index ${row.index}: dataset changed since the output was written (the text differs from the one its tokens were made from)`);
         }
         yield { index: row.index, text: t.value.text, tokens: row.tokens };
       }

@@ -1,11 +1,12 @@
 // The output's token rows in dataset-index order, whatever order runs wrote them in. A shard's name gives the
 // first and last index of its rows in dataset order, which bounds nothing when the index column is shuffled,
-// so one pass first reads each shard's smallest and largest index. When few shards overlap (the usual case:
+// so one pass first reads each shard's smallest and largest index (from its sidecar). When few shards overlap (the usual case:
 // the index is the row number) a k-way merge opens each shard only when the merge reaches it; otherwise rows
 // are scattered into index-range buckets on disk (spill.ts) and each bucket is sorted on its own.
 import { InputError } from "../errors.ts";
 import { decodeShard, type ShardRow } from "../sink/shard_format.ts";
 import { SHARD_RE } from "../sink/shard_names.ts";
+import { decodeSidecar, sidecarFile } from "../sink/sidecar.ts";
 import type { Storage } from "../sink/storage.ts";
 import { IndexListBuilder } from "./sorted_indices.ts";
 import type { Buckets, SpillFiles } from "./spill.ts";
@@ -23,20 +24,35 @@ export interface MergeStats {
   duplicates: number;
 }
 
-/** The token shards at the top of the output, by smallest index, and the sorted distinct indices of their rows. */
-export async function scanShards(storage: Storage): Promise<{ shards: ShardRef[]; done: Float64Array }> {
-  if (!storage.list) throw new InputError(`${storage.label}: this storage cannot list its files`);
+/** The given token shards (verified by the resume scan) ordered by smallest index, and the sorted distinct
+ * indices of their rows. A shard's sidecar lists its rows, so only shards without one are decoded here. */
+export async function scanShards(storage: Storage, files: string[]): Promise<{ shards: ShardRef[]; done: Float64Array }> {
   const shards: ShardRef[] = [];
   const all = new IndexListBuilder();
-  for (const file of await storage.list("")) {
-    if (!SHARD_RE.test(file)) continue;
-    const rows = await readShard(storage, file);
-    if (!rows.length) continue;
-    shards.push({ file, first: rows[0].index, last: rows[rows.length - 1].index, rows: rows.length });
-    for (const r of rows) all.push(r.index);
+  for (const file of files) {
+    const indices = await rowIndices(storage, file);
+    if (!indices.length) continue;
+    let [first, last] = [Infinity, -Infinity];
+    for (const i of indices) {
+      first = Math.min(first, i);
+      last = Math.max(last, i);
+      all.push(i);
+    }
+    shards.push({ file, first, last, rows: indices.length });
   }
   shards.sort((a, b) => a.first - b.first || (a.file < b.file ? -1 : 1));
   return { shards, done: distinct(all.finish().sort()) };
+}
+
+async function rowIndices(storage: Storage, file: string): Promise<number[]> {
+  const key = file.match(SHARD_RE)?.[1];
+  const side = key ? await storage.read(sidecarFile(key)) : undefined;
+  if (side) {
+    try {
+      return decodeSidecar(side).rows;
+    } catch { /* the shard's own rows below */ }
+  }
+  return (await readShard(storage, file)).map((r) => r.index);
 }
 
 function distinct(sorted: Float64Array): Float64Array {

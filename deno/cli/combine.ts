@@ -6,8 +6,13 @@
 import { parseArgs } from "node:util";
 import { planCombine } from "../../core/combine/combined_rows.ts";
 import { aggregateFailed } from "../../core/combine/failed_summary.ts";
-import { sortedHas } from "../../core/combine/sorted_indices.ts";
 import { InputError, StorageError } from "../../core/errors.ts";
+import { checkJob } from "../../core/job/claim.ts";
+import { jobIdentityOf } from "../../core/job/identity.ts";
+import type { Logger } from "../../core/log.ts";
+import { scanOutput } from "../../core/sink/resume.ts";
+import { codebooksOf } from "../../core/sink/sidecar.ts";
+import { jobFactsOf } from "../job_facts.ts";
 import { configFromArgs } from "../main.ts";
 import { syncDir, uniqueTempName, writeSynced } from "../durable_file.ts";
 import { FsStorage } from "../fs_storage.ts";
@@ -59,27 +64,28 @@ async function combine(args: string[]): Promise<number> {
   }
   const saveDir = config.processing.save_dir;
   const outDir = own.out ?? `${saveDir}/combined`;
-  try {
-    if (!(await Deno.stat(saveDir)).isDirectory) throw new InputError(`${saveDir}: save_dir is not a folder`);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) throw new InputError(`${saveDir}: save_dir not found (nothing to combine)`);
-    throw e;
-  }
-  const storage = await FsStorage.open(saveDir);
-  const source = await openTextSource(config.dataset);
   const started = performance.now();
+  // Read-only, like `remaining`: a folder of another job is refused, damaged files are reported and left out.
+  const storage = await FsStorage.openReadOnly(saveDir);
+  await checkJob(storage, jobIdentityOf(config, await jobFactsOf(config, { modelsUsed: false })));
+  const state = await scanOutput(storage, stderrWarnings, { readOnly: true, codebooks: codebooksOf(config.processing.bandwidth) });
+  const source = await openTextSource(config.dataset);
   const rowsPerGroup = positive("rows-per-group", own["rows-per-group"], 10_000);
   const windowRows = positive("window-rows", own["window-rows"], 20_000);
   await Deno.mkdir(outDir, { recursive: true }).catch((e) => {
     throw new StorageError(`${outDir}: cannot create the combine folder (${(e as Error).message})`);
   });
-  const plan = await planCombine(storage, source, { windowRows, openSpill: () => openSpillFiles(outDir) });
+  const plan = await planCombine(storage, source, {
+    shards: state.shards,
+    textHashOf: (i) => state.done.hashOf(i),
+    windowRows,
+    openSpill: () => openSpillFiles(outDir),
+  });
   if (plan.tokensOrder === "buckets") console.error(`${storage.label}: shards overlap in index order; sorting through ${plan.buckets} bucket file(s)`);
   console.error(plan.textsOrder === "stream"
     ? `${source.label}: in index order, joined in one pass`
     : `${source.label}: not in index order; joining through ${plan.buckets} bucket file(s)`);
-  const isDone = (i: number) => sortedHas(plan.done, i);
-  const failed = await aggregateFailed(storage, isDone);
+  const failed = await aggregateFailed(storage, state.failed, state.keys);
 
   // The dataset's own name for the text column, unless it would clash with ours.
   const textColumn = ["index", "tokens", "sound_tokens"].includes(config.dataset.text_column) ? "text" : config.dataset.text_column;
@@ -91,9 +97,18 @@ async function combine(args: string[]): Promise<number> {
   await syncDir(outDir);
   const secs = (performance.now() - started) / 1000;
   const dup = plan.stats.duplicates ? `; ${plan.stats.duplicates} index(es) found in two shards were kept once` : "";
-  console.error(`${target}: ${written} rows in index order, ${failed.length} failed (failed_indices.json, failed_details.json), ${secs.toFixed(1)} s${dup}`);
+  const left = state.quarantined.length ? `; ${state.quarantined.length} damaged file(s) left out (see the warnings; a run redoes their rows)` : "";
+  console.error(`${target}: ${written} rows in index order, ${failed.length} failed (failed_indices.json, failed_details.json), ${secs.toFixed(1)} s${dup}${left}`);
   return 0;
 }
+
+/** Problems the scan finds: one line each on stderr. */
+const stderrWarnings: Logger = {
+  debug: () => {},
+  info: () => {},
+  warn: (m) => console.error(`warning: ${m}`),
+  error: (m) => console.error(`error: ${m}`),
+};
 
 async function writeJson(path: string, bytes: Uint8Array) {
   const tmp = uniqueTempName(path);

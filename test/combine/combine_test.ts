@@ -105,6 +105,32 @@ Deno.test("combine: a dataset in index order joins in one pass; a changed datase
   assert.deepEqual([...Deno.readDirSync(`${dir}/combined2`)], []); // no temp, no spill folder left
   const missing = await runCli(["--config", `${dir}/cfg.yaml`, "--save-dir", `${dir}/nope`], {}, COMBINE);
   assert.equal(missing.code, 2);
-  assert.match(missing.stderr, /nope: save_dir not found \(nothing to combine\)/);
+  assert.match(missing.stderr, /nope: save_dir not found/);
   assert.equal((await runCli(["--config", `${dir}/cfg.yaml`, "--window-rows", "0"], {}, COMBINE)).code, 2);
+
+  // Row 8 back, with another text: its tokens were made from the old one.
+  Deno.writeTextFileSync(`${dir}/data.jsonl`, lines.map((l, i) => i === 4 ? JSON.stringify({ index: 8, prompt: "Edited." }) : l).join("\n") + "\n");
+  const edited = await runCli(["--config", `${dir}/cfg.yaml`, "--out", `${dir}/combined3`], {}, COMBINE);
+  assert.equal(edited.code, 2, edited.stderr);
+  assert.match(edited.stderr, /row with index 8: dataset changed since the output was written/);
+  Deno.writeTextFileSync(`${dir}/data.jsonl`, lines.join("\n") + "\n");
+
+  // Settings of another job (seed 1): refused, naming the difference.
+  const seed = `${dir}/seed.yaml`;
+  Deno.writeTextFileSync(seed, Deno.readTextFileSync(`${dir}/cfg.yaml`).replace('"format":"parquet"', '"format":"parquet","seed":1'));
+  const other = await runCli(["--config", seed, "--out", `${dir}/combined4`], {}, COMBINE);
+  assert.equal(other.code, 2, other.stderr);
+  assert.match(other.stderr, /belongs to another job \(seed: output has 0, this run 1\)/);
+
+  // A shard damaged on disk is left out (with a warning naming it), never combined; the output is not touched.
+  const shard = [...Deno.readDirSync(`${dir}/out`)].map((e) => e.name).filter((n) => n.startsWith("audio_tokens_")).sort()[0];
+  const bytes = Deno.readFileSync(`${dir}/out/${shard}`);
+  bytes[bytes.length >> 1] ^= 0xff;
+  Deno.writeFileSync(`${dir}/out/${shard}`, bytes);
+  const damaged = await runCli(["--config", `${dir}/cfg.yaml`, "--out", `${dir}/combined5`], {}, COMBINE);
+  assert.equal(damaged.code, 0, damaged.stderr);
+  assert.match(damaged.stderr, new RegExp(`${shard}: checksum mismatch.*left as it is`));
+  assert.match(damaged.stderr, /combined\.parquet: 15 rows in index order, 0 failed .*1 damaged file\(s\) left out/);
+  assert.deepEqual(Deno.readFileSync(`${dir}/out/${shard}`), bytes);
+  assert.equal((await readCombined(`${dir}/combined5/combined.parquet`)).length, 15);
 });
