@@ -5,6 +5,10 @@ const BENCHES: Record<string, { describe: string; run: (args: string[]) => Promi
       "test doubles (or --engines demo) on 2 workers: rows/s, peak RSS, resume time",
     run: async (a) => (await import("./pipeline_bench.ts")).run(a),
   },
+  combine: {
+    describe: "deno task combine on a 2,000,000-row output: rows/s and peak RSS (--rows=N --tokens=K --shuffled)",
+    run: async (a) => (await import("./combine_bench.ts")).run(a),
+  },
   resume: {
     describe: "a finished 200,000-row job run again: sidecar scan, shard checksums, text checks (instant test doubles)",
     run: async (a) => (await import("./resume_bench.ts")).run(a),
