@@ -38,3 +38,6 @@ export async function probeAdapter(): Promise<AdapterReport> {
   }
   return report;
 }
+
+// gpu-check runs this file in each gpu:N environment: one JSON line.
+if (import.meta.main) console.log(JSON.stringify(await probeAdapter()));
