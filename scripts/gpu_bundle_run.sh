@@ -10,6 +10,7 @@ shift
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 work=$(mktemp -d /tmp/ichigo-gpu-check.XXXXXX)
+trap 'rm -rf "$work"' EXIT # about 300 MB unpacked
 log="$out/gpu_check_run.log"
 exec > >(tee "$log") 2>&1
 
