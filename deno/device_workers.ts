@@ -33,7 +33,7 @@ export interface WorkerSet {
   factory: WorkerFactory;
   /** Starts each gpu:N process and checks the adapter it gets (and the one webgpu workers get); throws a
    *  ConfigError (exit 2) for a software renderer, no adapter, or two gpu:N on one physical GPU. The factory
-   *  does it before the first GPU worker; gpu-check calls it directly. */
+   *  does it before the first GPU worker starts. */
   checkDevices(): Promise<void>;
   close(): Promise<void>;
 }
@@ -65,12 +65,13 @@ export function createWorkerFactory(options: WorkerSetOptions): WorkerSet {
       host = new DeviceHost(n, gpuEnvironment(n, Deno.env.toObject(), gpus[n]), options.logger);
       hosts.set(n, host);
     }
-    const report = await host.report;
-    if (!reports.has(`gpu:${n}`)) options.logger.info(describeReport(`gpu:${n}`, report));
+    const report = await reportWithin(host, REPORT_TIMEOUT_MS);
+    const fresh = reports.get(`gpu:${n}`) !== report;
+    if (fresh) options.logger.info(describeReport(`gpu:${n}`, report));
     reports.set(`gpu:${n}`, report);
     const refused = refusal(`gpu:${n}`, report, softwareAllowed(Deno.env)) ?? duplicate(reports);
     if (refused) throw new ConfigError(refused, "processing.devices");
-    if (report.adapter?.kind === "software") options.logger.warn(`${softwareWarning(`gpu:${n}`, report.adapter.name)} (${ALLOW_SOFTWARE_ENV} is set)`);
+    if (fresh && report.adapter?.kind === "software") options.logger.warn(`${softwareWarning(`gpu:${n}`, report.adapter.name)} (${ALLOW_SOFTWARE_ENV} is set)`);
     return host;
   };
   const checkDevices = async () => {
@@ -114,6 +115,17 @@ export function createWorkerFactory(options: WorkerSetOptions): WorkerSet {
 function extraFromEnv(): Record<string, unknown> | undefined {
   const raw = Deno.env.get("ICHIGO_ENGINE_EXTRA");
   return raw ? JSON.parse(raw) : undefined;
+}
+
+/** A GPU driver that hangs while an adapter is requested must not hang the run. */
+const REPORT_TIMEOUT_MS = 120_000;
+
+function reportWithin(host: DeviceHost, ms: number): Promise<AdapterReport> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the process for gpu:${host.gpu} did not report its adapter within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([host.report, late]).finally(() => clearTimeout(timer));
 }
 
 /** One child process serving GPU N. */
