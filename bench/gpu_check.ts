@@ -1,4 +1,4 @@
-// `deno task gpu-check [--out DIR] [--gpus N] [--throughput]`: what this machine's GPUs give the pipeline, in one
+// `deno task gpu-check [--out DIR] [--gpus N]` (`--throughput` forces the throughput step on a software adapter): what this machine's GPUs give the pipeline, in one
 // command (under 8 minutes on a GPU): the adapter each gpu:N process gets (and whether two share one), parity
 // of webgpu with cpu on micro models, the nodes ONNX Runtime leaves on the CPU in each WebGPU graph, and on a
 // hardware adapter the throughput at real sizes (batch 1/16/64, 1 vs 2 workers on gpu:0, peak GPU memory
@@ -145,15 +145,19 @@ export async function gpuCheck(args: string[]): Promise<number> {
 
   // 4. Throughput at real sizes, only on a hardware adapter (a software one says nothing about GPUs).
   if (hardware || args.includes("--throughput")) {
+    // --tokens, --batches, --t2s, --s2a shrink the run (to try this step on a software adapter); the defaults are the check.
     const tokens = opt(args, "tokens") ?? "75";
+    const batches = (opt(args, "batches") ?? "1,16,64").split(",");
+    const mid = batches[Math.min(1, batches.length - 1)];
+    const sizes = [`--tokens=${tokens}`, `--t2s=${opt(args, "t2s") ?? "small"}`, `--s2a=${opt(args, "s2a") ?? "tiny"}`];
     const bench = here("main.ts");
     const memory = sampleGpuMemory();
-    const gpu = await child(bench, ["whisperspeech", "--providers=webgpu", "--batches=1,16,64", `--tokens=${tokens}`], env0, 240);
-    const cpu = await child(bench, ["whisperspeech", "--providers=cpu", "--batches=1,16", `--tokens=${tokens}`], env0, 120);
-    const two = await Promise.all([0, 1].map(() => child(bench, ["whisperspeech", "--providers=webgpu", "--batches=16", `--tokens=${tokens}`], env0, 150)));
+    const gpu = await child(bench, ["whisperspeech", "--providers=webgpu", `--batches=${batches.join(",")}`, ...sizes], env0, 240);
+    const cpu = await child(bench, ["whisperspeech", "--providers=cpu", `--batches=${batches.slice(0, 2).join(",")}`, ...sizes], env0, 120);
+    const two = await Promise.all([0, 1].map(() => child(bench, ["whisperspeech", "--providers=webgpu", `--batches=${mid}`, ...sizes], env0, 150)));
     const peak = await memory.stop();
     const rows = [...parseThroughput(gpu.stdout), ...parseThroughput(cpu.stdout)];
-    const b16 = rows.find((r) => r.provider === "webgpu" && r.batch === 16)?.audioSPerS;
+    const b16 = rows.find((r) => r.provider === "webgpu" && r.batch === Number(mid))?.audioSPerS;
     const pair = two.map((c) => parseThroughput(c.stdout)[0]?.audioSPerS);
     report.throughput = { tokensPerItem: Number(tokens), rows, errors: [gpu, cpu].filter((c) => c.code !== 0).map(failure) };
     report.workers = { one: b16 ?? null, two: pair.every((x) => x !== undefined) ? pair : null, errors: two.filter((c) => c.code !== 0).map(failure) };
@@ -162,7 +166,7 @@ export async function gpuCheck(args: string[]): Promise<number> {
       say(`throughput ${r.provider} batch ${r.batch}: T2S ${r.t2sTokensPerS} tokens/s, S2A ${r.s2aFramesPerS} frames/s, end to end ${r.audioSPerS} s of audio per s`);
     }
     for (const c of [gpu, cpu]) if (c.code !== 0) say(`throughput step failed: ${failure(c)}`);
-    say(`1 vs 2 workers on gpu:0 (batch 16): ${b16 ?? "?"} vs ${pair.map((x) => x ?? "?").join(" + ")} s of audio per s`);
+    say(`1 vs 2 workers on gpu:0 (batch ${mid}): ${b16 ?? "?"} vs ${pair.map((x) => x ?? "?").join(" + ")} s of audio per s`);
     say(`peak GPU memory: ${peak ? Object.entries(peak).map(([g, m]) => `${g} ${m} MiB`).join(", ") : report.gpuMemoryPeakMiB}`);
   } else {
     report.throughput = { skipped: "no hardware GPU adapter" };
