@@ -1,6 +1,9 @@
 // Line protocol between the parent and a device host: JSON, with typed arrays and errors kept intact.
+import type { AdapterReport } from "./adapter_probe.ts";
+
 export type ParentMessage = { op: "spawn" | "kill"; w: number; data?: undefined } | { op?: undefined; w: number; data: unknown };
-export type HostMessage = { w: number; data?: unknown; error?: string };
+/** `hello` is the host's first message: the adapter its process gets, before any worker starts. */
+export type HostMessage = { w: number; data?: unknown; error?: string; hello?: AdapterReport };
 
 const TYPED: Record<string, { new (a: ArrayLike<number>): ArrayLike<number> }> = {
   Int32Array,

@@ -6,7 +6,10 @@ import { ModelError } from "../core/errors.ts";
 import type { Logger } from "../core/log.ts";
 import type { WorkerApi, WorkerFactory, WorkerHandle } from "../core/schedule/worker_handle.ts";
 import type { EngineSpec } from "../core/worker/engines.ts";
-import { gpuEnvironment } from "./device_env.ts";
+import { ConfigError } from "../core/errors.ts";
+import { type AdapterReport, probeAdapter } from "./adapter_probe.ts";
+import { ALLOW_SOFTWARE_ENV, describeReport, duplicate, firstSoftwareWarning, refusal, softwareAllowed, softwareWarning } from "./adapter_check.ts";
+import { gpuEnvironment, hostGpus } from "./device_env.ts";
 import { encodeLine, type HostMessage, type ParentMessage, readMessages } from "./device_wire.ts";
 import { prepareModels } from "./prepare_models.ts";
 import { createDenoWorkerFactory } from "./worker_pool.ts";
@@ -33,6 +36,10 @@ export interface WorkerSet {
   prepare(): Promise<void>;
   /** Ends every worker now (starting or running) and refuses new ones: the run is stopping. */
   stop(): void;
+  /** Starts each gpu:N process and checks the adapter it gets (and the one webgpu workers get); throws a
+   *  ConfigError (exit 2) for a software renderer, no adapter, or two gpu:N on one physical GPU. The factory
+   *  does it before the first GPU worker starts. */
+  checkDevices(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -59,17 +66,50 @@ export function createWorkerFactory(options: WorkerSetOptions): WorkerSet {
     });
     return prepared;
   };
+  const gpus = hostGpus();
+  const reports = new Map<string, AdapterReport>();
+  // The host for gpu:N, started if needed; its adapter is checked before any worker runs on it.
+  const hostFor = async (n: number) => {
+    let host = hosts.get(n);
+    if (!host || host.exited) {
+      if (gpus.length > 0 && n >= gpus.length) {
+        throw new ConfigError(`gpu:${n}: this machine has ${gpus.length} GPU(s) (gpu:0 to gpu:${gpus.length - 1}: ${gpus.join(", ")})`, "processing.devices");
+      }
+      host = new DeviceHost(n, gpuEnvironment(n, Deno.env.toObject(), gpus[n]), options.logger);
+      hosts.set(n, host);
+    }
+    const report = await reportWithin(host, REPORT_TIMEOUT_MS);
+    const fresh = reports.get(`gpu:${n}`) !== report;
+    if (fresh) options.logger.info(describeReport(`gpu:${n}`, report));
+    reports.set(`gpu:${n}`, report);
+    const refused = refusal(`gpu:${n}`, report, softwareAllowed(Deno.env)) ?? duplicate(reports);
+    if (refused) throw new ConfigError(refused, "processing.devices");
+    if (fresh && report.adapter?.kind === "software") options.logger.warn(`${softwareWarning(`gpu:${n}`, report.adapter.name)} (${ALLOW_SOFTWARE_ENV} is set)`);
+    return host;
+  };
+  const checkDevices = async () => {
+    const devices = [...new Set(options.config.processing.devices)];
+    const gpuNumbers = devices.flatMap((d) => d.match(/^gpu:(\d+)$/)?.[1] ?? []).map(Number);
+    const started = await Promise.allSettled(gpuNumbers.map(hostFor));
+    const failed = started.find((s) => s.status === "rejected");
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    if (devices.includes("webgpu")) {
+      // In-process webgpu workers get the adapter this process gets.
+      const r = await probeAdapter();
+      options.logger.info(describeReport("webgpu", r));
+      if (r.adapter?.kind === "software" && firstSoftwareWarning()) options.logger.warn(softwareWarning("webgpu", r.adapter.name));
+    }
+  };
+  // Every GPU device is checked together before the first GPU worker starts, so two gpu:N on one GPU are
+  // refused before any work; a refusal is a ConfigError, which stops the run at once (exit 2).
+  let checked: Promise<void> | undefined;
   const factory: WorkerFactory = async (id, device) => {
     if (stopping.signal.aborted) throw new Error("stopping");
     await prepare();
+    if (device === "webgpu" || device.startsWith("gpu:")) await (checked ??= checkDevices());
     const gpu = device.match(/^gpu:(\d+)$/);
     if (!gpu) return local(id, device);
-    const n = Number(gpu[1]);
-    let host = hosts.get(n);
-    if (!host || host.exited) {
-      host = new DeviceHost(n, options.logger);
-      hosts.set(n, host);
-    }
+    const host = await hostFor(Number(gpu[1]));
     const handle = host.worker(id, device, options.engineModule, spec);
     const description = await handle.description;
     options.logger.info(`worker ${id} on ${device} (process ${host.pid}): ${description}`);
@@ -83,6 +123,7 @@ export function createWorkerFactory(options: WorkerSetOptions): WorkerSet {
       stopping.abort();
       for (const h of hosts.values()) h.kill();
     },
+    checkDevices,
     close: async () => {
       for (const h of hosts.values()) await h.close();
     },
@@ -95,6 +136,17 @@ function extraFromEnv(): Record<string, unknown> | undefined {
   return raw ? JSON.parse(raw) : undefined;
 }
 
+/** A GPU driver that hangs while an adapter is requested must not hang the run. */
+const REPORT_TIMEOUT_MS = 120_000;
+
+function reportWithin(host: DeviceHost, ms: number): Promise<AdapterReport> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the process for gpu:${host.gpu} did not report its adapter within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([host.report, late]).finally(() => clearTimeout(timer));
+}
+
 /** One child process serving GPU N. */
 class DeviceHost {
   #child: Deno.ChildProcess;
@@ -103,9 +155,17 @@ class DeviceHost {
   #deaths = new Map<number, (e: Error) => void>();
   exited = false;
   readonly pid: number;
+  /** The adapter this process got: its first message. */
+  readonly report: Promise<AdapterReport>;
+  #hello!: (r: AdapterReport) => void;
+  #noHello!: (e: Error) => void;
 
-  constructor(readonly gpu: number, private logger: Logger) {
-    const env = gpuEnvironment(gpu, Deno.env.toObject());
+  constructor(readonly gpu: number, env: Record<string, string>, private logger: Logger) {
+    this.report = new Promise((resolve, reject) => {
+      this.#hello = resolve;
+      this.#noHello = reject;
+    });
+    this.report.catch(() => {}); // also reported through the factory
     this.#child = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", new URL("./device_host.ts", import.meta.url).href],
       env,
@@ -121,12 +181,14 @@ class DeviceHost {
       this.exited = true;
       const e = new Error(`device process for gpu:${gpu} exited (code ${s.code}${s.signal ? `, ${s.signal}` : ""})`);
       for (const die of this.#deaths.values()) die(e);
+      this.#noHello(e); // no effect once the report came
     });
   }
 
   async #readLoop() {
     for await (const m of readMessages<HostMessage>(this.#child.stdout)) {
-      if (m.error !== undefined) this.#deaths.get(m.w)?.(new Error(m.error));
+      if (m.hello) this.#hello(m.hello);
+      else if (m.error !== undefined) this.#deaths.get(m.w)?.(new Error(m.error));
       else this.#listeners.get(m.w)?.(m);
     }
   }

@@ -2,6 +2,9 @@
 // (threaded wasm), webgpu = onnxruntime-web/webgpu (the native WebGPU EP; the plain import has no WebGPU in Deno).
 import type { OrtLoader, OrtRuntime } from "../models/onnx/runtime.ts";
 import { providerFor } from "../models/onnx/runtime.ts";
+import { classifyAdapter, readAdapterInfo } from "../core/worker/adapter_kind.ts";
+import { ModelError } from "../core/errors.ts";
+import { ALLOW_SOFTWARE_ENV, firstSoftwareWarning, softwareAllowed, softwareWarning } from "./adapter_check.ts";
 
 export const loadOrt: OrtLoader = async (device, log = () => {}) => {
   const provider = providerFor(device);
@@ -13,12 +16,16 @@ export const loadOrt: OrtLoader = async (device, log = () => {}) => {
     const nav = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<GPUAdapterLike | null> } } }).navigator;
     const adapter = await nav?.gpu?.requestAdapter().catch(() => null);
     if (adapter) {
+      const kind = classifyAdapter(readAdapterInfo(adapter));
+      if (kind.kind === "software") softwareAdapter(device, kind.name, log);
       const ort = await import("onnxruntime-web/webgpu");
       ort.env.wasm.numThreads = 1; // browser builds cannot start threads in Deno (runtime.md 4.3)
       const f16 = adapter.features.has("shader-f16");
-      const name = adapter.info?.description || adapter.info?.vendor || "adapter";
-      return runtime(ort, "webgpu", `webgpu (${name}${f16 ? ", shader-f16" : ", no shader-f16: fp32 only"})`, f16, ["webgpu"]);
+      const what = `${kind.name}${kind.kind === "software" ? ", software renderer" : ""}${f16 ? ", shader-f16" : ", no shader-f16: fp32 only"}`;
+      return runtime(ort, "webgpu", `webgpu (${what})`, f16, ["webgpu"]);
     }
+    // A gpu:N worker never falls back: its process was checked to have an adapter (device_workers.ts).
+    if (device !== "webgpu") throw new ModelError(`${device}: no WebGPU adapter in this process: install the GPU's Vulkan driver or use devices: [cpu]`);
     log(`${device}: no WebGPU adapter in this process; falling back to wasm`);
     const rt = await loadOrt("wasm", log);
     return { ...rt, description: `wasm (fallback: no WebGPU adapter for ${device})` };
@@ -30,7 +37,17 @@ export const loadOrt: OrtLoader = async (device, log = () => {}) => {
 
 interface GPUAdapterLike {
   features: { has(name: string): boolean };
-  info?: { description?: string; vendor?: string };
+  info?: unknown;
+  isFallbackAdapter?: unknown;
+}
+
+/** gpu:N on a software renderer only with the opt-in; an explicit webgpu runs there with one warning. */
+function softwareAdapter(device: string, name: string, log: (m: string) => void) {
+  if (device !== "webgpu" && !softwareAllowed(Deno.env)) {
+    throw new ModelError(`${device}: the only WebGPU adapter is ${name}, a software renderer on the CPU: install the GPU's ` +
+      `Vulkan driver or use devices: [cpu] (${ALLOW_SOFTWARE_ENV}=1 runs on it anyway)`);
+  }
+  if (firstSoftwareWarning()) log(`warning: ${softwareWarning(device, name)}`);
 }
 
 // Deno does not count a pending WebGPU buffer mapping as work: awaiting a GPU tensor's getData() with nothing

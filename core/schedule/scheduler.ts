@@ -1,6 +1,6 @@
 // The work scheduler: a dynamic pull queue of small batches over N workers, with per-item retries,
 // replacement of crashed or hung workers, and exactly one final outcome per row.
-import { describeError } from "../errors.ts";
+import { ConfigError, describeError } from "../errors.ts";
 import type { SourceRow } from "../source/text_source.ts";
 import type { TextItem } from "../types.ts";
 import type { FinalOutcome, ScheduleOptions } from "./schedule_types.ts";
@@ -135,6 +135,12 @@ export async function* schedule(rows: AsyncIterable<SourceRow>, options: Schedul
         return await options.factory(id, device);
       } catch (e) {
         const msg = describeError(e);
+        // A refused device (no GPU, a software renderer) is refused again on every try: stop at once, as given.
+        if (e instanceof ConfigError) {
+          fatal ??= e;
+          notify();
+          return undefined;
+        }
         if (failures >= MAX_START_FAILURES) {
           fatal ??= new Error(`worker ${id} (${device}) could not start after ${failures} tries: ${msg}`);
           notify();

@@ -44,7 +44,7 @@ export function classifyAdapter(info: AdapterInfoLike): AdapterKind {
   const device = info.device && info.device !== "0" ? ` (${info.device})` : "";
   const vendorArch = [fields[2], fields[1]].filter(Boolean).join(" ");
   const name = fields[0] || (vendorArch ? vendorArch + device : "unnamed adapter");
-  if (info.isFallbackAdapter === true) return { kind: "software", name, reason: "the browser reports it as a fallback adapter" };
+  if (info.isFallbackAdapter === true) return { kind: "software", name, reason: "WebGPU reports it as a fallback (software) adapter" };
   const lower = fields.join(" ").toLowerCase();
   const hit = SOFTWARE_NAMES.find((n) => lower.includes(n));
   if (hit) return { kind: "software", name, reason: `${hit} is a software renderer on the CPU` };

@@ -8,7 +8,7 @@ import { buildS2aDecoder, buildS2aEncoder } from "./s2a_graphs.ts";
 import { buildT2sDecoder, buildT2sEncoder } from "./t2s_graphs.ts";
 
 export const T2S_CONVERTER = "whisperspeech-t2s@2";
-export const S2A_CONVERTER = "whisperspeech-s2a@2";
+export const S2A_CONVERTER = "whisperspeech-s2a@3"; // 3: codebook embeddings as one wide Gather (all nodes on WebGPU)
 
 interface Options {
   sourceSha256: string;

@@ -72,18 +72,29 @@ export function buildS2aDecoder(spec: S2aSpec): Uint8Array {
   const ids = g.input(S2A_DECODER.inputs.inputIds, "int64", ["batch", Q, 1]);
   const positions = g.input(S2A_DECODER.inputs.positionIds, "int64", ["batch", 1]);
   const attention = g.input(S2A_DECODER.inputs.attentionMask, "float32", ["batch", "capacity_plus_one"]);
-  // DelSumEmbedding: the sum over codebooks of FlexEmbeddings(1024 codes + 2 shared specials).
-  let x: Value | undefined;
+  // DelSumEmbedding: the sum over codebooks of FlexEmbeddings(1024 codes + 2 shared specials). One Gather of the
+  // int64 ids from a wide table (row r = every codebook's row r side by side), then each codebook keeps its own
+  // block: per-codebook Gathers (a Split + Squeezes) or int64 id arithmetic run on the CPU in a WebGPU session.
+  let rows = 0;
+  const tables: Float32Array[] = [];
   for (let q = 0; q < Q; q++) {
     const main = projectedTable(w, `embds.embeddings.${q}.main.weight`, `embds.embeddings.${q}.emb_to_hidden`);
     const special = w.get(`embds.embeddings.${q}.special.weight`);
-    const table = new Float32Array((main.rows + 2) * D);
+    rows = main.rows + 2;
+    const table = new Float32Array(rows * D);
     table.set(main.data);
     table.set(special.data, main.rows * D);
-    const col = g.op("Gather", [ids, g.ints([q])], { axis: 1 }); // [B,1,1]
-    const e = g.op("Gather", [g.initializer(`codebook_${q}`, table, [main.rows + 2, D]), g.op("Squeeze", [col, g.ints([1])])], { axis: 0 });
-    x = x ? g.op("Add", [x, e]) : e;
+    tables.push(table);
   }
+  const wide = new Float32Array(rows * Q * D);
+  tables.forEach((t, q) => {
+    for (let r = 0; r < rows; r++) wide.set(t.subarray(r * D, (r + 1) * D), (r * Q + q) * D);
+  });
+  const own = new Float32Array(Q * Q * D);
+  for (let q = 0; q < Q; q++) own.fill(1, (q * Q + q) * D, (q * Q + q + 1) * D);
+  const gathered = g.op("Gather", [g.initializer("codebooks_wide", wide, [rows, Q * D]), ids], { axis: 0 }); // [B,Q,1,Q*D]
+  const kept = g.op("ReduceSum", [g.op("Mul", [gathered, g.initializer("codebook_blocks", own, [1, Q, 1, Q * D])]), g.ints([1])], { keepdims: 0 });
+  let x: Value | undefined = g.op("ReduceSum", [g.op("Reshape", [kept, g.ints([0, 1, Q, D])]), g.ints([2])], { keepdims: 0 }); // [B,1,D]
   const mask = maskFromAttention(g, attention);
   const rope = ropeSource(g, spec);
   for (let i = 0; i < dims.numDecoderLayers; i++) {

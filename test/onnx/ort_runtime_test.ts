@@ -24,3 +24,18 @@ Deno.test("cpu, wasm and webgpu (lavapipe or fallback) give the same outputs and
   }
   for (const r of results.slice(1)) r.forEach((v, i) => assert.ok(Math.abs(v - results[0][i]) < 1e-5, `${v} vs ${results[0][i]}`));
 });
+
+Deno.test("gpu:N refuses a software renderer inside the worker too, unless ICHIGO_ALLOW_SOFTWARE_GPU is set", async () => {
+  const { probeAdapter } = await import("../../deno/adapter_probe.ts");
+  if ((await probeAdapter()).adapter?.kind !== "software") return; // this machine has a GPU, or no adapter at all
+  await assert.rejects(loadOrt("gpu:0"), /gpu:0: the only WebGPU adapter is .*software renderer.*devices: \[cpu\]/);
+  Deno.env.set("ICHIGO_ALLOW_SOFTWARE_GPU", "1");
+  try {
+    const logs: string[] = [];
+    const rt = await loadOrt("gpu:0", (m) => logs.push(m));
+    assert.equal(rt.provider, "webgpu");
+    assert.match(rt.description, /software renderer/);
+  } finally {
+    Deno.env.delete("ICHIGO_ALLOW_SOFTWARE_GPU");
+  }
+});

@@ -56,14 +56,16 @@ Deno.test("CLI: gpu:N devices run in one child process per GPU with that GPU's e
   const dir = await Deno.makeTempDir();
   const cfg = makeJob(dir, 30);
   const env = new URL("../fakes/env_engines.ts", import.meta.url).pathname;
-  const r = await runCli(["--config", cfg, "--devices", "gpu:0,gpu:1", "--engine-module", env], {}, undefined);
+  // No GPU here: each process reports a made-up GPU of its own (test/worker/gpu_adapter_check_test.ts covers the real probe).
+  const probe = { ICHIGO_ADAPTER_PROBE: new URL("../fakes/fake_adapter_probe.ts", import.meta.url).href };
+  const r = await runCli(["--config", cfg, "--devices", "gpu:0,gpu:1", "--engine-module", env], probe, undefined);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(outputRows(`${dir}/out`).size, 30);
   // Logged at info; re-run with info to read them.
   const dir2 = await Deno.makeTempDir();
   const cfg2 = makeJob(dir2, 8);
   Deno.writeTextFileSync(cfg2, Deno.readTextFileSync(cfg2).replace("WARNING", "INFO"));
-  const r2 = await runCli(["--config", cfg2, "--devices", "gpu:0,gpu:1", "--engine-module", env]);
+  const r2 = await runCli(["--config", cfg2, "--devices", "gpu:0,gpu:1", "--engine-module", env], probe);
   const starts = r2.stderr.split("\n").filter((l) => /worker \d+ on gpu:/.test(l));
   assert.ok(starts.length >= 2, r2.stderr);
   const pids = new Map<string, string>();
@@ -78,4 +80,6 @@ Deno.test("CLI: gpu:N devices run in one child process per GPU with that GPU's e
     pids.set(m[1], m[2]);
   }
   assert.equal(new Set(pids.values()).size, pids.size, "one process per GPU");
+  // Each process's adapter is logged with its identity.
+  for (const n of [0, 1]) assert.match(r2.stderr, new RegExp(`gpu:${n} \\(process \\d+\\): Fake GPU \\[hardware\\], PCI 0000:0${n + 1}:00\\.0, shader-f16`));
 });

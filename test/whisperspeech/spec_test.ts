@@ -97,7 +97,7 @@ Deno.test("detected by content; descriptor carries the dims and the contract's f
     "whisperspeech-t2s",
     "whisperspeech-t2s@2",
     "whisperspeech-s2a",
-    "whisperspeech-s2a@2",
+    "whisperspeech-s2a@3",
   ]);
   const out = sc.convert(s2a(), opts("b.bin"));
   assert.deepEqual(Object.keys(out.files).sort(), [S2A_DECODER.file, S2A_ENCODER.file].sort());
