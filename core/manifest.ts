@@ -3,6 +3,7 @@ import type { PipelineConfig } from "./config/types.ts";
 import type { Logger } from "./log.ts";
 import { quarantine } from "./sink/quarantine.ts";
 import type { Storage } from "./sink/storage.ts";
+import { redactUrl } from "./redact.ts";
 import type { RunSummary } from "./types.ts";
 
 export const MANIFEST = "manifest.json";
@@ -49,5 +50,7 @@ export async function readManifest(storage: Storage, logger?: Logger, readOnly =
 }
 
 export async function writeManifest(storage: Storage, manifest: Manifest): Promise<void> {
-  await storage.write(MANIFEST, new TextEncoder().encode(JSON.stringify(manifest, null, 2) + "\n"));
+  // A dataset, model or server URL may carry credentials (user:pass@, ?token=): they never reach the output folder.
+  const json = JSON.stringify(manifest, (_, v) => (typeof v === "string" ? redactUrl(v) : v), 2);
+  await storage.write(MANIFEST, new TextEncoder().encode(json + "\n"));
 }

@@ -3,6 +3,7 @@
 // the browser page and `combine` builds its own identity from its resolved config and compares. Settings that do
 // not change tokens (devices, workers, batch_size, logging, timeouts, test mode) are deliberately not in it.
 import type { PipelineConfig } from "../config/types.ts";
+import { redactUrl } from "../redact.ts";
 
 export const JOB_FILE = "job.json";
 
@@ -49,7 +50,11 @@ export interface JobFile {
 export function jobIdentityOf(config: PipelineConfig, facts: JobFacts = {}): JobIdentity {
   const p = config.processing;
   const d = config.dataset;
-  const model = (role: "t2s" | "s2a" | "vocos" | "codec") => ({ ref: config.models[role] ?? null, sha256: facts.models?.[role] ?? null });
+  // URL credentials are not part of a job (another password reaches the same data) and never reach job.json.
+  const model = (role: "t2s" | "s2a" | "vocos" | "codec") => {
+    const ref = config.models[role];
+    return { ref: ref === undefined ? null : redactUrl(ref), sha256: facts.models?.[role] ?? null };
+  };
   return {
     generation: {
       models: { t2s: model("t2s"), s2a: model("s2a"), vocos: model("vocos"), codec: model("codec") },
@@ -66,7 +71,7 @@ export function jobIdentityOf(config: PipelineConfig, facts: JobFacts = {}): Job
     },
     output: { format: p.format, shard_rows: config.distributed?.range_size ?? p.save_batch_size },
     dataset: {
-      name: d.name.replace(/^(\.\/)+/, ""),
+      name: redactUrl(d.name.replace(/^(\.\/)+/, "")),
       subset: d.subset ?? "default",
       split: d.split,
       text_column: d.text_column,

@@ -108,6 +108,30 @@ logging: {log_file: "${dir}/run.log", console_level: DEBUG}
   }
 });
 
+Deno.test("a dataset URL with credentials that works: manifest.json, job.json and every other output file hold neither secret", async () => {
+  const dir = await Deno.makeTempDir();
+  const csv = "index,prompt\n0,Hello there.\n1,Another row.\n";
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, () => new Response(csv));
+  const port = (server.addr as Deno.NetAddr).port;
+  try {
+    Deno.writeTextFileSync(`${dir}/cfg.yaml`, `dataset: {name: "http://u:${PASS}@127.0.0.1:${port}/x.csv?token=${TOKEN}"}
+processing: {save_dir: "${dir}/out", devices: [cpu], num_procs_per_device: 1}
+logging: {log_file: "${dir}/run.log"}
+`);
+    const r = await runCli(["--config", `${dir}/cfg.yaml`, "--engine-module", FAKES]);
+    assert.equal(r.code, 0, r.stderr);
+    noSecret(r.stdout + r.stderr, "stderr");
+    noSecret(Deno.readTextFileSync(`${dir}/run.log`), "the log file");
+    const files = [...Deno.readDirSync(`${dir}/out`)].filter((e) => e.isFile).map((e) => e.name);
+    assert.ok(files.includes("manifest.json") && files.includes("job.json"), files.join(", "));
+    for (const f of files) noSecret(Deno.readTextFileSync(`${dir}/out/${f}`), f);
+    assert.match(Deno.readTextFileSync(`${dir}/out/job.json`), /http:\/\/\*\*\*@127\.0\.0\.1:\d+\/x\.csv\?token=\*\*\*/);
+  } finally {
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("a scale-out job on a password server: coordinator with user:pass in the URL, worker with NATS_USER/NATS_PASS; no secret in logs, log file or manifest", async () => {
   const server = await NatsServer.start(["--user", "ichigo", "--pass", PASS]);
   const dir = await Deno.makeTempDir();
