@@ -48,6 +48,8 @@ async function signalWhen(args: string[], env: Record<string, string>, ready: Re
   return { status, took, stderr: seen };
 }
 
+const FAKE_PROBE = new URL("../fakes/fake_adapter_probe.ts", import.meta.url).href;
+
 for (const devices of [["cpu"], ["gpu:0", "gpu:1"]]) {
   Deno.test(`SIGTERM while workers start on ${devices.join(", ")}: stops within 5 s, exit 143`, async () => {
     const dir = await Deno.makeTempDir();
@@ -56,7 +58,8 @@ for (const devices of [["cpu"], ["gpu:0", "gpu:1"]]) {
       Deno.writeTextFileSync(cfg, Deno.readTextFileSync(cfg).replace("console_level: WARNING", "console_level: INFO"));
       const { status, took, stderr } = await signalWhen(
         ["--config", cfg, "--engine-module", FAKES],
-        { ICHIGO_ENGINE_EXTRA: JSON.stringify({ initDelayMs: 120_000 }) },
+        // gpu:N processes report a made-up hardware GPU (this machine has none; a software one is refused).
+        { ICHIGO_ENGINE_EXTRA: JSON.stringify({ initDelayMs: 120_000 }), ICHIGO_ADAPTER_PROBE: FAKE_PROBE },
         /worker\(s\)/,
         "SIGTERM",
       );
