@@ -46,7 +46,7 @@ export async function runPipeline(config: PipelineConfig, deps: PipelineDeps): P
   // (resume): shards verified by their sidecars, and every done row's text unchanged in the dataset.
   await claimJob(storage, deps.identity ?? jobIdentityOf(config), logger, now);
   const state = await scanOutput(storage, logger, { codebooks: codebooksOf(p.bandwidth) });
-  await verifyDoneTexts(source, state.done, deps.signal);
+  const inDataset = await verifyDoneTexts(source, state.done, state.failed, deps.signal);
   const skip = { has: (i: number) => state.done.has(i) || (!deps.retryFailed && state.failed.has(i)) };
   if (state.done.size + state.failed.size > 0) {
     logger.info(`resuming: ${state.done.size} rows already done, ${state.failed.size} failed earlier` +
@@ -56,8 +56,8 @@ export async function runPipeline(config: PipelineConfig, deps: PipelineDeps): P
   // 2. The rows to do: the run's domain (remaining_indices_file, else the dataset), in test mode only its first
   // num_samples rows (a fixed subset, so a rerun resumes it), minus what is done.
   const only = deps.remainingIndices ? new Set(deps.remainingIndices) : undefined;
-  const skippedAll = state.done.size + (deps.retryFailed ? 0 : state.failed.size);
-  const { domain, skipped: skippedInDomain } = await domainCounts(config, source, only, skip, skippedAll, deps.signal);
+  const skippedAll = inDataset.done + (deps.retryFailed ? 0 : inDataset.failed);
+  const { domain, skipped: skippedInDomain, exact } = await domainCounts(config, source, only, skip, skippedAll, deps.signal);
   const total = Math.max(0, domain - skippedInDomain);
   const counter = new ProgressCounter(total, skippedInDomain, now(), now);
 
@@ -85,21 +85,27 @@ export async function runPipeline(config: PipelineConfig, deps: PipelineDeps): P
     writer.endOfInput();
   }
 
-  // 3. Schedule over the workers; every finished row goes to its shard, which is written once complete.
+  // 3. Schedule over the workers; every finished row goes to its shard, which is written once complete. A
+  // finished job run again has nothing left: no worker starts and the dataset is not read again.
   const schedule = deps.schedule ?? defaultSchedule;
+  const nothingLeft = exact && total === 0;
+  if (nothingLeft) logger.info("nothing left to do: every row of this run is already done or failed");
   let error: unknown;
   try {
-    for await (const outcome of schedule(rowsToDo(), {
-      ...scheduleOptionsOf(config, deps.factory, logger),
-      signal: deps.signal,
-      onRetry: () => counter.retries++,
-    })) {
-      if (outcome.kind === "done") {
-        counter.done++;
-        counter.audioSeconds += outcome.item.seconds;
-      } else counter.failed++;
-      await writer.record(outcome);
-      deps.onProgress?.(counter.snapshot());
+    if (nothingLeft) writer.endOfInput();
+    else {
+      for await (const outcome of schedule(rowsToDo(), {
+        ...scheduleOptionsOf(config, deps.factory, logger),
+        signal: deps.signal,
+        onRetry: () => counter.retries++,
+      })) {
+        if (outcome.kind === "done") {
+          counter.done++;
+          counter.audioSeconds += outcome.item.seconds;
+        } else counter.failed++;
+        await writer.record(outcome);
+        deps.onProgress?.(counter.snapshot());
+      }
     }
     await writer.finish();
   } catch (e) {
@@ -142,7 +148,7 @@ async function domainCounts(
   skip: { has(i: number): boolean },
   skippedAll: number,
   signal?: AbortSignal,
-): Promise<{ domain: number; skipped: number }> {
+): Promise<{ domain: number; skipped: number; exact: boolean }> {
   if (config.test_mode) {
     // A few rows: read them (the domain's first num_samples in dataset order).
     let domain = 0;
@@ -152,11 +158,12 @@ async function domainCounts(
       domain++;
       if (skip.has(row.index)) skipped++;
     }
-    return { domain, skipped };
+    return { domain, skipped, exact: true };
   }
-  if (only) return { domain: only.size, skipped: [...only].filter((i) => skip.has(i)).length };
-  const domain = (await source.count()) ?? 0;
-  return { domain, skipped: Math.min(domain, skippedAll) };
+  if (only) return { domain: only.size, skipped: [...only].filter((i) => skip.has(i)).length, exact: true };
+  // skippedAll counts only done/failed rows found in the dataset (verifyDoneTexts), so it is exact too.
+  const count = await source.count();
+  return { domain: count ?? 0, skipped: Math.min(count ?? 0, skippedAll), exact: count !== undefined };
 }
 
 /** How the config drives the scheduler; shared with the distributed worker (core/distributed/range_worker.ts). */

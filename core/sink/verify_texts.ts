@@ -5,10 +5,18 @@ import type { TextSource } from "../source/text_source.ts";
 import type { DoneRows } from "./done_rows.ts";
 import { textHash } from "./row_hash.ts";
 
-export async function verifyDoneTexts(source: TextSource, done: DoneRows, signal?: AbortSignal): Promise<void> {
-  if (done.size === 0) return;
-  let seen = 0;
+/** Also counts how many of the dataset's rows are done and how many failed earlier (`failed`), so the run knows
+ * exactly what is left (done rows whose index left the dataset do not count as skipped). */
+export async function verifyDoneTexts(
+  source: TextSource,
+  done: DoneRows,
+  failed: ReadonlySet<number>,
+  signal?: AbortSignal,
+): Promise<{ done: number; failed: number }> {
+  const seen = { done: 0, failed: 0 };
+  if (done.size === 0 && failed.size === 0) return seen;
   for await (const row of source.read({ signal })) {
+    if (failed.has(row.index)) seen.failed++;
     if (!done.has(row.index)) continue;
     const recorded = done.hashOf(row.index);
     if (recorded !== undefined && !row.problem && recorded !== textHash(row.text)) {
@@ -18,6 +26,7 @@ export async function verifyDoneTexts(source: TextSource, done: DoneRows, signal
     if (recorded !== undefined && row.problem) {
       throw new InputError(`${source.label}: row ${row.index}: dataset changed since the output was written (${row.problem}); nothing was done`);
     }
-    if (++seen === done.size) return;
+    if (++seen.done === done.size && seen.failed === failed.size) break;
   }
+  return seen;
 }

@@ -83,7 +83,7 @@ export async function runCoordinator(config: PipelineConfig, o: CoordinatorOptio
     // Resume: the output is the truth (scanned read-only: workers may be writing); the plan's blocks never move,
     // so ranges keep their keys and message ids.
     const state = await scanOutput(storage, logger, { readOnly: true, codebooks });
-    await verifyDoneTexts(source, state.done, stop.signal);
+    await verifyDoneTexts(source, state.done, state.failed, stop.signal);
     const skip = { has: (i: number) => state.done.has(i) || (!o.retryFailed && state.failed.has(i)) };
     manifest = (await readManifest(storage, logger)) ?? newManifest(config);
     run = { started, status: "running", config: redact(config) };

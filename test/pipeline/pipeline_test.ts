@@ -130,3 +130,26 @@ Deno.test("a stop keeps every finished row (partial shard) and the next run comp
   await runPipeline(config(), { source: source(200), storage: fresh, logger: nullLogger, factory });
   assert.deepEqual(all, await shardRows(fresh));
 });
+
+Deno.test("a finished job run again starts no worker and reads the dataset no more than to check it; new rows still run", async () => {
+  const storage = new MemoryStorage();
+  const spec = { models: {}, bandwidth: 1.5, extra: {} };
+  await runPipeline(config(), { source: source(30), storage, factory: inProcessFactory(spec), logger: nullLogger });
+  let reads = 0;
+  const starts: number[] = [];
+  const counted = (n: number): TextSource => {
+    const s = source(n);
+    return { ...s, read: (o) => (reads++, s.read(o)) };
+  };
+  const factory = inProcessFactory(spec, starts);
+  const again = await runPipeline(config(), { source: counted(30), storage, factory, logger: nullLogger });
+  assert.equal(starts.length, 0);
+  assert.equal(reads, 1, "one pass: the done rows' texts are checked");
+  assert.equal(again.total, 0);
+  assert.equal(again.skipped, 30);
+  // Ten rows more in the dataset: they run (the skip count is exact, not min(domain, done)).
+  const more = await runPipeline(config(), { source: counted(40), storage, factory, logger: nullLogger });
+  assert.ok(starts.length > 0);
+  assert.equal(more.done, 10);
+  assert.equal((await shardRows(storage)).size, 39);
+});
