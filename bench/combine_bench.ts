@@ -2,8 +2,11 @@
 // (CSV shards of 1000 rows, K tokens a row) over a JSONL dataset, run as users run it; rows/s and peak RSS
 // (the child's maximum resident set, from GNU time). --shuffled gives the dataset a shuffled index column, so
 // both sides go through bucket files.
-import { encodeCsv } from "../core/sink/shard_format.ts";
-import { shardFile } from "../core/sink/shard_names.ts";
+import { textHash } from "../core/sink/row_hash.ts";
+import { commitShard } from "../core/sink/shard_writer.ts";
+import { encodeJobFile, jobIdentityOf } from "../core/job/identity.ts";
+import { resolveConfig } from "../core/config/load.ts";
+import { FsStorage } from "../deno/fs_storage.ts";
 
 const num = (args: string[], name: string, fallback: number) => Number(args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? fallback);
 
@@ -24,19 +27,21 @@ export async function run(args: string[]) {
       await data.write(enc.encode(chunk));
     }
     data.close();
-    await Deno.mkdir(`${dir}/out`);
-    const taken = new Set<string>();
+    // The output as a run writes it: shards of 1000 rows with their sidecars, and job.json.
+    Deno.writeTextFileSync(`${dir}/cfg.yaml`, `dataset:\n  name: ${dir}/data.jsonl\nprocessing:\n  save_dir: ${dir}/out\n  devices: [cpu]\n`);
+    const storage = await FsStorage.open(`${dir}/out`);
+    const config = resolveConfig({ dataset: { name: `${dir}/data.jsonl` }, processing: { save_dir: `${dir}/out`, devices: ["cpu"] } }, {});
+    await storage.write("job.json", encodeJobFile(jobIdentityOf(config), new Date()));
     for (let start = 0; start < rows; start += 1000) {
       const part = [];
       for (let p = start; p < Math.min(rows, start + 1000); p++) {
         const index = indexAt(p);
-        part.push({ index, tokens: Int32Array.from({ length: tokens }, (_, t) => (index * 31 + t * 7) % 1024) });
+        const tokensOf = Int32Array.from({ length: tokens }, (_, t) => (index * 31 + t * 7) % 1024);
+        part.push({ index, tokens: tokensOf, seconds: tokens / 150, pieces: 1, textHash: textHash(`synthetic prompt number ${index}`), attempt: 1 });
       }
       const key = `${String(part[0].index).padStart(9, "0")}_${String(part[part.length - 1].index).padStart(9, "0")}`;
-      taken.add(key);
-      await Deno.writeFile(`${dir}/out/${shardFile(key, "csv")}`, encodeCsv(part));
+      await commitShard(storage, "csv", key, part, [], 2);
     }
-    Deno.writeTextFileSync(`${dir}/cfg.yaml`, `dataset:\n  name: ${dir}/data.jsonl\nprocessing:\n  save_dir: ${dir}/out\n  devices: [cpu]\n`);
     const script = new URL("../deno/cli/combine.ts", import.meta.url).pathname;
     const out = await new Deno.Command("/usr/bin/time", {
       args: ["-f", "peak_kb=%M wall_s=%e", Deno.execPath(), "run", "-A", script, "--config", `${dir}/cfg.yaml`],
