@@ -3,8 +3,7 @@
 // it never writes, moves or deletes anything in save_dir (damaged files are reported, not quarantined), never
 // creates it, and refuses a folder of another job as a run would.
 import { parseArgs } from "node:util";
-import { runCli } from "./cli/common.ts";
-import type { Logger } from "../core/log.ts";
+import { runCli, stderrWarnings } from "./cli/common.ts";
 import { checkJob } from "../core/job/claim.ts";
 import { jobIdentityOf } from "../core/job/identity.ts";
 import { scanOutput } from "../core/sink/resume.ts";
@@ -37,12 +36,5 @@ async function remaining(args: string[]): Promise<number> {
   return 0;
 }
 
-/** Damaged files found by the scan: one line each on stderr (stdout holds the JSON). */
-const stderrWarnings: Logger = {
-  debug: () => {},
-  info: () => {},
-  warn: (m) => console.error(`warning: ${m}`),
-  error: (m) => console.error(`error: ${m}`),
-};
 
 if (import.meta.main) await runCli(() => remaining(Deno.args));

@@ -9,7 +9,6 @@ import { aggregateFailed } from "../../core/combine/failed_summary.ts";
 import { InputError, StorageError } from "../../core/errors.ts";
 import { checkJob } from "../../core/job/claim.ts";
 import { jobIdentityOf } from "../../core/job/identity.ts";
-import type { Logger } from "../../core/log.ts";
 import { scanOutput } from "../../core/sink/resume.ts";
 import { codebooksOf } from "../../core/sink/sidecar.ts";
 import { jobFactsOf } from "../job_facts.ts";
@@ -19,7 +18,7 @@ import { FsStorage } from "../fs_storage.ts";
 import { openTextSource } from "../open_source.ts";
 import { writeCombinedParquet } from "../combined_parquet.ts";
 import { openSpillFiles } from "../spill_files.ts";
-import { runCli } from "./common.ts";
+import { runCli, stderrWarnings } from "./common.ts";
 
 const USAGE = `Usage: deno task combine --config cfg.yaml [--out DIR] [--sound-tokens] [--save-dir DIR] [--dataset NAME]
 
@@ -102,13 +101,6 @@ async function combine(args: string[]): Promise<number> {
   return 0;
 }
 
-/** Problems the scan finds: one line each on stderr. */
-const stderrWarnings: Logger = {
-  debug: () => {},
-  info: () => {},
-  warn: (m) => console.error(`warning: ${m}`),
-  error: (m) => console.error(`error: ${m}`),
-};
 
 async function writeJson(path: string, bytes: Uint8Array) {
   const tmp = uniqueTempName(path);

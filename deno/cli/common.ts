@@ -1,6 +1,7 @@
 // Shared by every command-line entry point: one clear line and exit code 2 for a known error (bad config,
 // input, storage or model), 1 for anything else (with the stack under ICHIGO_DEBUG); otherwise the code
 // `main` returns (0 when it returns nothing).
+import type { Logger } from "../../core/log.ts";
 import { ConfigError, describeError, InputError, ModelError, StorageError } from "../../core/errors.ts";
 import { redactUrl } from "../../core/redact.ts";
 
@@ -28,3 +29,12 @@ export function progressPrinter() {
     console.error(`downloading ${label}: ${(loaded / 1e6).toFixed(1)} MB${pct}`);
   };
 }
+
+/** For read-only commands (remaining, combine): what the output scan finds damaged, one line each on stderr
+ * (stdout may hold the command's result). */
+export const stderrWarnings: Logger = {
+  debug: () => {},
+  info: () => {},
+  warn: (m) => console.error(`warning: ${m}`),
+  error: (m) => console.error(`error: ${m}`),
+};
