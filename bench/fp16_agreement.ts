@@ -5,14 +5,11 @@
 import { loadOrt } from "../deno/ort_runtime.ts";
 import { loadCheckpoint } from "../models/checkpoint/load_checkpoint.ts";
 import type { OrtRuntime } from "../models/onnx/runtime.ts";
-import { readS2aSpec, readT2sSpec } from "../models/whisperspeech/checkpoint_spec.ts";
 import { S2A_DECODER, T2S_DECODER } from "../models/whisperspeech/contract.ts";
-import { convertS2a, convertT2s } from "../models/whisperspeech/converters.ts";
+import { convertS2a, convertT2s, fp16File } from "../models/whisperspeech/converters.ts";
 import type { GraphPrecision } from "../models/whisperspeech/graph_common.ts";
 import { createWhisperSpeech, whisperSpeechSessions } from "../models/whisperspeech/load.ts";
 import { PRESETS, randomS2aCheckpoint, randomT2sCheckpoint } from "../models/whisperspeech/random_checkpoints.ts";
-import { buildS2aDecoder } from "../models/whisperspeech/s2a_graphs.ts";
-import { buildT2sDecoder } from "../models/whisperspeech/t2s_graphs.ts";
 import type { CodesToWave } from "../models/whisperspeech/tts_engine.ts";
 import type { ModelDescriptor } from "../models/convert/descriptor.ts";
 import type { Tensor } from "onnxruntime-common";
@@ -34,19 +31,15 @@ interface Converted {
   descriptor: ModelDescriptor;
 }
 
-/** The converted T2S and S2A models of one seed, with their decoders in the given precision. */
+/** The converted T2S and S2A models of one seed, as seen with their decoders in the given precision. */
 export function models(t2sSize: Size, s2aSize: Size, tokens: number) {
-  const t2sCk = loadCheckpoint(randomT2sCheckpoint(PRESETS[t2sSize], 31)), s2aCk = loadCheckpoint(randomS2aCheckpoint(PRESETS[s2aSize], 32));
-  const t2s = convertT2s(t2sCk, { sourceSha256: "", label: "t2s" }), s2a = convertS2a(s2aCk, { sourceSha256: "", label: "s2a" });
-  const t2sSpec = readT2sSpec(t2sCk, "t2s"), s2aSpec = readS2aSpec(s2aCk, "s2a");
-  const at = (c: Converted, file: string, bytes: Uint8Array, maxPositions?: number) => ({
+  const t2s = convertT2s(loadCheckpoint(randomT2sCheckpoint(PRESETS[t2sSize], 31)), { sourceSha256: "", label: "t2s" });
+  const s2a = convertS2a(loadCheckpoint(randomS2aCheckpoint(PRESETS[s2aSize], 32)), { sourceSha256: "", label: "s2a" });
+  const at = (c: Converted, file: string, p: GraphPrecision, maxPositions?: number) => ({
     descriptor: { ...c.descriptor, config: maxPositions ? { ...c.descriptor.config, maxPositions } : c.descriptor.config },
-    read: (f: string) => Promise.resolve(f === file ? bytes : c.files[f]),
+    read: (f: string) => Promise.resolve(c.files[f === file && p === "fp16" ? fp16File(f) : f]),
   });
-  return (p: GraphPrecision) => ({
-    t2s: at(t2s, T2S_DECODER.file, p === "fp16" ? buildT2sDecoder(t2sSpec, "fp16") : t2s.files[T2S_DECODER.file], tokens + 1),
-    s2a: at(s2a, S2A_DECODER.file, p === "fp16" ? buildS2aDecoder(s2aSpec, "fp16") : s2a.files[S2A_DECODER.file]),
-  });
+  return (p: GraphPrecision) => ({ t2s: at(t2s, T2S_DECODER.file, p, tokens + 1), s2a: at(s2a, S2A_DECODER.file, p) });
 }
 
 type Model = ReturnType<ReturnType<typeof models>>["t2s"];
@@ -113,15 +106,22 @@ function agreement(a: number[], b: number[]) {
   return { equal, total, firstDifference };
 }
 
+/** The first step's relative logits error of fp16 against fp32, T2S and S2A, on one runtime. */
+export async function firstStepErrors(rt: OrtRuntime, t2sSize: Size, s2aSize: Size) {
+  const build = models(t2sSize, s2aSize, 8);
+  const fp32 = build("fp32"), fp16 = build("fp16");
+  return {
+    t2s: relativeError(await firstLogits(rt, fp32.t2s), await firstLogits(rt, fp16.t2s)),
+    s2a: relativeError(await firstLogits(rt, fp32.s2a), await firstLogits(rt, fp16.s2a)),
+  };
+}
+
 export async function fp16Agreement(device: string, t2sSize: Size, s2aSize: Size, tokens: number): Promise<Fp16Agreement> {
   const t0 = performance.now();
   const rt = await loadOrt(device);
   const build = models(t2sSize, s2aSize, tokens);
   const fp32 = build("fp32"), fp16 = build("fp16");
-  const firstStepLogits = {
-    t2s: relativeError(await firstLogits(rt, fp32.t2s), await firstLogits(rt, fp16.t2s)),
-    s2a: relativeError(await firstLogits(rt, fp32.s2a), await firstLogits(rt, fp16.s2a)),
-  };
+  const firstStepLogits = await firstStepErrors(rt, t2sSize, s2aSize);
   // Each decoder against fp32 on the same inputs: S2A fp16 reads fp32 T2S's tokens (a T2S difference would
   // otherwise change what S2A is given).
   const ref = await greedy(rt, fp32);

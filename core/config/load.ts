@@ -50,6 +50,7 @@ export const DEFAULT_PROCESSING: ProcessingConfig = {
   seed: 0,
   long_text: "split",
   bandwidth: 1.5,
+  precision: "auto",
 };
 
 const DEFAULT_NUM_SAMPLES = 10;
@@ -104,6 +105,10 @@ export function resolveConfig(raw: RawConfig, overrides: CliOverrides, source?: 
     processing.devices = overrides.devices;
   }
   processing.devices = processing.devices.map((d) => d.replace(/^cuda:/, "gpu:"));
+  const cpuDevice = processing.devices.find((d) => d === "cpu" || d === "wasm");
+  if (processing.precision === "fp16" && cpuDevice) {
+    throw new ConfigError(`fp16 runs on WebGPU only (gpu:N, webgpu); ${cpuDevice} is always fp32: use auto or fp32`, "processing.precision");
+  }
 
   const ds = raw.dataset ?? {};
   const name = overrides.dataset ?? ds.name;
