@@ -9,9 +9,10 @@ import { adapterIdentity, describeReport, duplicate, softwareAllowed } from "../
 import type { AdapterReport } from "../deno/adapter_probe.ts";
 import { gpuEnvironment, hostGpus } from "../deno/device_env.ts";
 import type { Parity } from "./gpu_check_parity.ts";
+import type { Fp16Agreement } from "./fp16_agreement.ts";
 import { parsePlacement, type Placement } from "./gpu_check_placement.ts";
 
-const GRAPHS = ["t2s_encoder", "t2s_decoder", "s2a_encoder", "s2a_decoder", "vocos", "encodec_encoder_2q"];
+const GRAPHS = ["t2s_encoder", "t2s_decoder", "t2s_decoder_fp16", "s2a_encoder", "s2a_decoder", "s2a_decoder_fp16", "vocos", "encodec_encoder_2q"];
 const here = (f: string) => new URL(f, import.meta.url).pathname;
 const opt = (args: string[], name: string) => {
   const i = args.indexOf(`--${name}`);
@@ -92,7 +93,6 @@ export async function gpuCheck(args: string[]): Promise<number> {
     date: new Date().toISOString(),
     deno: Deno.version.deno,
     host: { cpus: navigator.hardwareConcurrency, gpusListed: gpus },
-    precision: "fp32 only: processing.precision (fp16) is not built yet",
   };
   say(`gpu-check ${report.date}: deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} CPU(s), GPUs listed by the OS: ${gpus.length ? gpus.join(", ") : "none"}`);
 
@@ -131,6 +131,20 @@ export async function gpuCheck(args: string[]): Promise<number> {
       ? `parity (micro models, fp32, ${parity.provider} vs cpu): tokens ${parity.tts.equal}/${parity.tts.total} equal, EnCodec codes ` +
         `${parity.encodec.equal}/${parity.encodec.total}, Vocos SNR ${parity.vocosSnrDb.toFixed(1)} dB (${parity.seconds.toFixed(0)} s)`
       : `parity FAILED: ${failure(p)}`);
+    if (first?.adapter?.shaderF16) {
+      // fp16 decoders against fp32 on this adapter (micro models; T2S capped at 24 tokens).
+      const f = await child(here("fp16_agreement.ts"), ["--device=webgpu", "--size=micro", "--tokens=24"], env0, 300);
+      const a = lastJson<Fp16Agreement>(f.stdout);
+      report.fp16 = a ?? { error: failure(f) };
+      say(a
+        ? `fp16 vs fp32 decoders (micro, greedy): first-step logits max error ${(100 * a.firstStepLogits.t2s).toFixed(2)}% (T2S) / ` +
+          `${(100 * a.firstStepLogits.s2a).toFixed(2)}% (S2A) of their spread; tokens equal T2S ${a.t2s.equal}/${a.t2s.total}, ` +
+          `S2A ${a.s2a.equal}/${a.s2a.total} (${a.seconds.toFixed(0)} s)`
+        : `fp16 FAILED: ${failure(f)}`);
+    } else {
+      report.fp16 = { skipped: "no shader-f16: fp32 only (processing.precision auto picks fp32)" };
+      say(`fp16 skipped: the adapter has no shader-f16`);
+    }
     const placement: Record<string, Placement | { error: string }> = {};
     for (const g of GRAPHS) {
       const c = await child(here("gpu_check_placement.ts"), [g], env0, 120);
@@ -172,7 +186,6 @@ export async function gpuCheck(args: string[]): Promise<number> {
     report.throughput = { skipped: "no hardware GPU adapter" };
     say("throughput skipped: no hardware GPU adapter");
   }
-  say(`fp16: ${report.precision}`);
   await Deno.mkdir(outDir, { recursive: true });
   await Deno.writeTextFile(`${outDir}/gpu_check.json`, JSON.stringify(report, null, 2) + "\n");
   await Deno.writeTextFile(`${outDir}/gpu_check.txt`, lines.join("\n") + "\n");
