@@ -138,8 +138,9 @@ export async function gpuCheck(args: string[]): Promise<number> {
       report.fp16 = a ?? { error: failure(f) };
       say(a
         ? `fp16 vs fp32 decoders (micro, greedy): first-step logits max error ${(100 * a.firstStepLogits.t2s).toFixed(2)}% (T2S) / ` +
-          `${(100 * a.firstStepLogits.s2a).toFixed(2)}% (S2A) of their spread; tokens equal T2S ${a.t2s.equal}/${a.t2s.total}, ` +
-          `S2A ${a.s2a.equal}/${a.s2a.total} (${a.seconds.toFixed(0)} s)`
+          `${(100 * a.firstStepLogits.s2a).toFixed(2)}% (S2A) of their spread; tokens equal T2S ${a.t2s?.equal}/${a.t2s?.total} ` +
+          `(first difference at ${a.t2s?.firstDifference ?? "none"}), S2A ${a.s2a?.equal}/${a.s2a?.total} (first difference at ` +
+          `${a.s2a?.firstDifference ?? "none"}) (${a.seconds.toFixed(0)} s)`
         : `fp16 FAILED: ${failure(f)}`);
     } else {
       report.fp16 = { skipped: "no shader-f16: fp32 only (processing.precision auto picks fp32)" };
