@@ -21,7 +21,7 @@ export interface Fp16Agreement {
   provider: string;
   sizes: { t2s: Size; s2a: Size };
   /** max |fp16 - fp32| / (max - min of fp32) over the first step's logits. */
-  firstStepLogits: { t2s: number; s2a: number };
+  firstStepLogits: { t2s: number; s2a: number; top2Gap: { t2s: number; s2a: number } };
   /** Greedy tokens equal to fp32's, each decoder on fp32's inputs (absent with --tokens=0). */
   t2s?: { equal: number; total: number; firstDifference: number | null };
   s2a?: { equal: number; total: number; firstDifference: number | null };
@@ -108,13 +108,30 @@ function agreement(a: number[], b: number[]) {
   return { equal, total, firstDifference };
 }
 
-/** The first step's relative logits error of fp16 against fp32, T2S and S2A, on one runtime. */
+/** The smallest gap between the best and second-best fp32 logit of a row (rows of `width`), relative to the spread. */
+function smallestTopGap(logits: Float32Array, width: number): number {
+  let lo = Infinity, hi = -Infinity, gap = Infinity;
+  logits.forEach((v) => {
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  });
+  for (let r = 0; r < logits.length; r += width) {
+    const row = Array.from(logits.subarray(r, r + width)).sort((a, b) => b - a);
+    gap = Math.min(gap, row[0] - row[1]);
+  }
+  return gap / (hi - lo);
+}
+
+/** The first step's relative logits error of fp16 against fp32, T2S and S2A, on one runtime; `top2Gap` says how
+ * close fp32's top two logits are (an error larger than it can change a greedy pick). */
 export async function firstStepErrors(rt: OrtRuntime, t2sSize: Size, s2aSize: Size) {
   const build = models(t2sSize, s2aSize, 8);
   const fp32 = build("fp32"), fp16 = build("fp16");
+  const t2s = await firstLogits(rt, fp32.t2s), s2a = await firstLogits(rt, fp32.s2a);
   return {
-    t2s: relativeError(await firstLogits(rt, fp32.t2s), await firstLogits(rt, fp16.t2s)),
-    s2a: relativeError(await firstLogits(rt, fp32.s2a), await firstLogits(rt, fp16.s2a)),
+    t2s: relativeError(t2s, await firstLogits(rt, fp16.t2s)),
+    s2a: relativeError(s2a, await firstLogits(rt, fp16.s2a)),
+    top2Gap: { t2s: smallestTopGap(t2s, t2s.length), s2a: smallestTopGap(s2a, s2a.length / 4) },
   };
 }
 
