@@ -168,19 +168,23 @@ export async function gpuCheck(args: string[]): Promise<number> {
     const bench = here("main.ts");
     const memory = sampleGpuMemory();
     const gpu = await child(bench, ["whisperspeech", "--providers=webgpu", `--batches=${batches.join(",")}`, ...sizes], env0, 240);
+    const gpu16 = first?.adapter?.shaderF16
+      ? await child(bench, ["whisperspeech", "--providers=webgpu", "--precision=fp16", `--batches=${batches.join(",")}`, ...sizes], env0, 240)
+      : undefined;
     const cpu = await child(bench, ["whisperspeech", "--providers=cpu", `--batches=${batches.slice(0, 2).join(",")}`, ...sizes], env0, 120);
     const two = await Promise.all([0, 1].map(() => child(bench, ["whisperspeech", "--providers=webgpu", `--batches=${mid}`, ...sizes], env0, 150)));
     const peak = await memory.stop();
-    const rows = [...parseThroughput(gpu.stdout), ...parseThroughput(cpu.stdout)];
-    const b16 = rows.find((r) => r.provider === "webgpu" && r.batch === Number(mid))?.audioSPerS;
+    const tag = (c: Child | undefined, precision: string) => parseThroughput(c?.stdout ?? "").map((r) => ({ ...r, precision }));
+    const rows = [...tag(gpu, "fp32"), ...tag(gpu16, "fp16"), ...tag(cpu, "fp32")];
+    const b16 = rows.find((r) => r.provider === "webgpu" && r.precision === "fp32" && r.batch === Number(mid))?.audioSPerS;
     const pair = two.map((c) => parseThroughput(c.stdout)[0]?.audioSPerS);
-    report.throughput = { tokensPerItem: Number(tokens), rows, errors: [gpu, cpu].filter((c) => c.code !== 0).map(failure) };
+    report.throughput = { tokensPerItem: Number(tokens), rows, errors: [gpu, gpu16, cpu].filter((c) => c && c.code !== 0).map((c) => failure(c!)) };
     report.workers = { one: b16 ?? null, two: pair.every((x) => x !== undefined) ? pair : null, errors: two.filter((c) => c.code !== 0).map(failure) };
     report.gpuMemoryPeakMiB = peak ?? "not exposed (no nvidia-smi; WebGPU does not report memory use)";
     for (const r of rows) {
-      say(`throughput ${r.provider} batch ${r.batch}: T2S ${r.t2sTokensPerS} tokens/s, S2A ${r.s2aFramesPerS} frames/s, end to end ${r.audioSPerS} s of audio per s`);
+      say(`throughput ${r.provider} ${r.precision} batch ${r.batch}: T2S ${r.t2sTokensPerS} tokens/s, S2A ${r.s2aFramesPerS} frames/s, end to end ${r.audioSPerS} s of audio per s`);
     }
-    for (const c of [gpu, cpu]) if (c.code !== 0) say(`throughput step failed: ${failure(c)}`);
+    for (const c of [gpu, gpu16, cpu]) if (c && c.code !== 0) say(`throughput step failed: ${failure(c)}`);
     say(`1 vs 2 workers on gpu:0 (batch ${mid}): ${b16 ?? "?"} vs ${pair.map((x) => x ?? "?").join(" + ")} s of audio per s`);
     say(`peak GPU memory: ${peak ? Object.entries(peak).map(([g, m]) => `${g} ${m} MiB`).join(", ") : report.gpuMemoryPeakMiB}`);
   } else {
