@@ -122,7 +122,8 @@ export async function gpuCheck(args: string[]): Promise<number> {
     const why = first?.adapter ? "software adapter (ICHIGO_ALLOW_SOFTWARE_GPU=1 runs it there)" : "no adapter";
     report.parity = { skipped: why };
     report.placement = { skipped: why };
-    say(`parity smoke and node placement skipped: ${why}`);
+    report.fp16 = { skipped: why };
+    say(`parity smoke, fp16 smoke and node placement skipped: ${why}`);
   } else {
     const p = await child(here("gpu_check_parity.ts"), [], env0, 300);
     const parity = lastJson<Parity>(p.stdout);
