@@ -13,7 +13,27 @@ export type GraphPrecision = "fp32" | "fp16";
 
 /** float32 values as IEEE half bits (round to nearest even), the layout of an ONNX FLOAT16 tensor. */
 export function toHalfBits(data: Float32Array): Uint16Array {
-  return new Uint16Array(Float16Array.from(data).buffer);
+  const F16 = (globalThis as { Float16Array?: { from(d: Float32Array): { buffer: ArrayBuffer } } }).Float16Array;
+  if (F16) return new Uint16Array(F16.from(data).buffer);
+  const out = new Uint16Array(data.length), bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
+  for (let i = 0; i < data.length; i++) out[i] = halfBits(bits[i]); // browsers older than Float16Array
+  return out;
+}
+
+/** One float32 (as its bits) to half bits; exported for its test. */
+export function halfBits(f: number): number {
+  const sign = (f >>> 16) & 0x8000, exp = (f >>> 23) & 0xff, man = f & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (man ? 0x200 : 0); // inf, NaN
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00; // overflow -> inf
+  if (e <= 0) { // subnormal half (or zero)
+    if (e < -10) return sign;
+    const m = man | 0x800000, shift = 14 - e;
+    const half = m >>> shift, rest = m & ((1 << shift) - 1), mid = 1 << (shift - 1);
+    return sign | (half + (rest > mid || (rest === mid && (half & 1)) ? 1 : 0));
+  }
+  const half = (e << 10) | (man >>> 13), rest = man & 0x1fff;
+  return sign | (half + (rest > 0x1000 || (rest === 0x1000 && (half & 1)) ? 1 : 0)); // a carry rounds into the exponent
 }
 
 /** Cast targets (ONNX TensorProto.DataType). */
