@@ -9,9 +9,10 @@ import { adapterIdentity, describeReport, duplicate, softwareAllowed } from "../
 import type { AdapterReport } from "../deno/adapter_probe.ts";
 import { gpuEnvironment, hostGpus } from "../deno/device_env.ts";
 import type { Parity } from "./gpu_check_parity.ts";
+import type { Fp16Agreement } from "./fp16_agreement.ts";
 import { parsePlacement, type Placement } from "./gpu_check_placement.ts";
 
-const GRAPHS = ["t2s_encoder", "t2s_decoder", "s2a_encoder", "s2a_decoder", "vocos", "encodec_encoder_2q"];
+const GRAPHS = ["t2s_encoder", "t2s_decoder", "t2s_decoder_fp16", "s2a_encoder", "s2a_decoder", "s2a_decoder_fp16", "vocos", "encodec_encoder_2q"];
 const here = (f: string) => new URL(f, import.meta.url).pathname;
 const opt = (args: string[], name: string) => {
   const i = args.indexOf(`--${name}`);
@@ -92,7 +93,6 @@ export async function gpuCheck(args: string[]): Promise<number> {
     date: new Date().toISOString(),
     deno: Deno.version.deno,
     host: { cpus: navigator.hardwareConcurrency, gpusListed: gpus },
-    precision: "fp32 only: processing.precision (fp16) is not built yet",
   };
   say(`gpu-check ${report.date}: deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} CPU(s), GPUs listed by the OS: ${gpus.length ? gpus.join(", ") : "none"}`);
 
@@ -122,7 +122,8 @@ export async function gpuCheck(args: string[]): Promise<number> {
     const why = first?.adapter ? "software adapter (ICHIGO_ALLOW_SOFTWARE_GPU=1 runs it there)" : "no adapter";
     report.parity = { skipped: why };
     report.placement = { skipped: why };
-    say(`parity smoke and node placement skipped: ${why}`);
+    report.fp16 = { skipped: why };
+    say(`parity smoke, fp16 smoke and node placement skipped: ${why}`);
   } else {
     const p = await child(here("gpu_check_parity.ts"), [], env0, 300);
     const parity = lastJson<Parity>(p.stdout);
@@ -131,6 +132,21 @@ export async function gpuCheck(args: string[]): Promise<number> {
       ? `parity (micro models, fp32, ${parity.provider} vs cpu): tokens ${parity.tts.equal}/${parity.tts.total} equal, EnCodec codes ` +
         `${parity.encodec.equal}/${parity.encodec.total}, Vocos SNR ${parity.vocosSnrDb.toFixed(1)} dB (${parity.seconds.toFixed(0)} s)`
       : `parity FAILED: ${failure(p)}`);
+    if (first?.adapter?.shaderF16) {
+      // fp16 decoders against fp32 on this adapter (micro models; T2S capped at 24 tokens).
+      const f = await child(here("fp16_agreement.ts"), ["--device=webgpu", "--size=micro", "--tokens=24"], env0, 300);
+      const a = lastJson<Fp16Agreement>(f.stdout);
+      report.fp16 = a ?? { error: failure(f) };
+      say(a
+        ? `fp16 vs fp32 decoders (micro, greedy): first-step logits max error ${(100 * a.firstStepLogits.t2s).toFixed(2)}% (T2S) / ` +
+          `${(100 * a.firstStepLogits.s2a).toFixed(2)}% (S2A) of their spread; tokens equal T2S ${a.t2s?.equal}/${a.t2s?.total} ` +
+          `(first difference at ${a.t2s?.firstDifference ?? "none"}), S2A ${a.s2a?.equal}/${a.s2a?.total} (first difference at ` +
+          `${a.s2a?.firstDifference ?? "none"}) (${a.seconds.toFixed(0)} s)`
+        : `fp16 FAILED: ${failure(f)}`);
+    } else {
+      report.fp16 = { skipped: "no shader-f16: fp32 only (processing.precision auto picks fp32)" };
+      say(`fp16 skipped: the adapter has no shader-f16`);
+    }
     const placement: Record<string, Placement | { error: string }> = {};
     for (const g of GRAPHS) {
       const c = await child(here("gpu_check_placement.ts"), [g], env0, 120);
@@ -153,26 +169,29 @@ export async function gpuCheck(args: string[]): Promise<number> {
     const bench = here("main.ts");
     const memory = sampleGpuMemory();
     const gpu = await child(bench, ["whisperspeech", "--providers=webgpu", `--batches=${batches.join(",")}`, ...sizes], env0, 240);
+    const gpu16 = first?.adapter?.shaderF16
+      ? await child(bench, ["whisperspeech", "--providers=webgpu", "--precision=fp16", `--batches=${batches.join(",")}`, ...sizes], env0, 240)
+      : undefined;
     const cpu = await child(bench, ["whisperspeech", "--providers=cpu", `--batches=${batches.slice(0, 2).join(",")}`, ...sizes], env0, 120);
     const two = await Promise.all([0, 1].map(() => child(bench, ["whisperspeech", "--providers=webgpu", `--batches=${mid}`, ...sizes], env0, 150)));
     const peak = await memory.stop();
-    const rows = [...parseThroughput(gpu.stdout), ...parseThroughput(cpu.stdout)];
-    const b16 = rows.find((r) => r.provider === "webgpu" && r.batch === Number(mid))?.audioSPerS;
+    const tag = (c: Child | undefined, precision: string) => parseThroughput(c?.stdout ?? "").map((r) => ({ ...r, precision }));
+    const rows = [...tag(gpu, "fp32"), ...tag(gpu16, "fp16"), ...tag(cpu, "fp32")];
+    const b16 = rows.find((r) => r.provider === "webgpu" && r.precision === "fp32" && r.batch === Number(mid))?.audioSPerS;
     const pair = two.map((c) => parseThroughput(c.stdout)[0]?.audioSPerS);
-    report.throughput = { tokensPerItem: Number(tokens), rows, errors: [gpu, cpu].filter((c) => c.code !== 0).map(failure) };
+    report.throughput = { tokensPerItem: Number(tokens), rows, errors: [gpu, gpu16, cpu].filter((c) => c && c.code !== 0).map((c) => failure(c!)) };
     report.workers = { one: b16 ?? null, two: pair.every((x) => x !== undefined) ? pair : null, errors: two.filter((c) => c.code !== 0).map(failure) };
     report.gpuMemoryPeakMiB = peak ?? "not exposed (no nvidia-smi; WebGPU does not report memory use)";
     for (const r of rows) {
-      say(`throughput ${r.provider} batch ${r.batch}: T2S ${r.t2sTokensPerS} tokens/s, S2A ${r.s2aFramesPerS} frames/s, end to end ${r.audioSPerS} s of audio per s`);
+      say(`throughput ${r.provider} ${r.precision} batch ${r.batch}: T2S ${r.t2sTokensPerS} tokens/s, S2A ${r.s2aFramesPerS} frames/s, end to end ${r.audioSPerS} s of audio per s`);
     }
-    for (const c of [gpu, cpu]) if (c.code !== 0) say(`throughput step failed: ${failure(c)}`);
+    for (const c of [gpu, gpu16, cpu]) if (c && c.code !== 0) say(`throughput step failed: ${failure(c)}`);
     say(`1 vs 2 workers on gpu:0 (batch ${mid}): ${b16 ?? "?"} vs ${pair.map((x) => x ?? "?").join(" + ")} s of audio per s`);
     say(`peak GPU memory: ${peak ? Object.entries(peak).map(([g, m]) => `${g} ${m} MiB`).join(", ") : report.gpuMemoryPeakMiB}`);
   } else {
     report.throughput = { skipped: "no hardware GPU adapter" };
     say("throughput skipped: no hardware GPU adapter");
   }
-  say(`fp16: ${report.precision}`);
   await Deno.mkdir(outDir, { recursive: true });
   await Deno.writeTextFile(`${outDir}/gpu_check.json`, JSON.stringify(report, null, 2) + "\n");
   await Deno.writeTextFile(`${outDir}/gpu_check.txt`, lines.join("\n") + "\n");

@@ -1,7 +1,8 @@
 // WhisperSpeech throughput at real model sizes (random weights), per provider and batch size:
 // T2S semantic tokens/s, S2A acoustic frames/s, Vocos real-time factor, and end-to-end seconds of audio per
 // second (T2S -> S2A -> Vocos -> EnCodec). Options: --providers=cpu,wasm,webgpu --batches=1,4,16
-// --t2s=small --s2a=tiny --tokens=50 (semantic tokens per item; 3x that many acoustic frames). Figures are
+// --t2s=small --s2a=tiny --tokens=50 (semantic tokens per item; 3x that many acoustic frames) --precision=fp32|fp16
+// (the decoders' graphs; fp16 needs WebGPU with shader-f16). Figures are
 // steady state: each batch size runs once untimed before it is measured.
 import { loadOrt } from "../deno/ort_runtime.ts";
 import type { ModelDescriptor } from "../models/convert/descriptor.ts";
@@ -18,7 +19,8 @@ import { convertS2a, convertT2s } from "../models/whisperspeech/converters.ts";
 import type { WhisperSpeechDims } from "../models/whisperspeech/contract.ts";
 import { generateS2A } from "../models/whisperspeech/generate_s2a.ts";
 import { generateT2S } from "../models/whisperspeech/generate_t2s.ts";
-import { whisperSpeechSessions } from "../models/whisperspeech/load.ts";
+import { decoderPrecision, whisperSpeechSessions } from "../models/whisperspeech/load.ts";
+import type { GraphPrecision } from "../models/whisperspeech/graph_common.ts";
 import { PRESETS, randomS2aCheckpoint, randomT2sCheckpoint } from "../models/whisperspeech/random_checkpoints.ts";
 import { speakerVector } from "../models/whisperspeech/speakers.ts";
 import { textSlots } from "../models/whisperspeech/text.ts";
@@ -31,6 +33,7 @@ export async function run(args: string[]) {
   const batches = opt(args, "batches", "1,4,16").split(",").map(Number);
   const t2sPreset = opt(args, "t2s", "small") as keyof typeof PRESETS, s2aPreset = opt(args, "s2a", "tiny") as keyof typeof PRESETS;
   const tokens = Number(opt(args, "tokens", "50"));
+  const precision = opt(args, "precision", "fp32") as GraphPrecision;
   const t0 = performance.now();
   const t2s = convertT2s(loadCheckpoint(randomT2sCheckpoint(PRESETS[t2sPreset], 1)), { sourceSha256: "", label: "t2s" });
   const s2a = convertS2a(loadCheckpoint(randomS2aCheckpoint(PRESETS[s2aPreset], 2)), { sourceSha256: "", label: "s2a" });
@@ -44,8 +47,8 @@ export async function run(args: string[]) {
     const t2sModel = await whisperSpeechSessions(rt, converted(t2s), {
       ...(t2s.descriptor.config as unknown as WhisperSpeechDims),
       maxPositions: tokens + 1, // fixed length: every item decodes `tokens` steps
-    });
-    const s2aModel = await whisperSpeechSessions(rt, converted(s2a), s2a.descriptor.config as unknown as WhisperSpeechDims);
+    }, decoderPrecision(precision, rt));
+    const s2aModel = await whisperSpeechSessions(rt, converted(s2a), s2a.descriptor.config as unknown as WhisperSpeechDims, decoderPrecision(precision, rt));
     const vocoder = await Vocoder.create(rt, { descriptor: vocos.descriptor, read: (f) => Promise.resolve((vocos.files as Record<string, Uint8Array>)[f]) });
     const codec = await EncodecCodec.create(rt, { encoder: encodecGraph, codebooks: 2 });
     const rates: Record<number, { t2s: number; s2a: number; e2e: number }> = {};

@@ -62,6 +62,13 @@ export function refusal(device: string, r: AdapterReport, allowSoftware: boolean
   return undefined;
 }
 
+/** processing.precision fp16 asked for explicitly on an adapter that cannot run fp16 shaders (auto takes fp32 there). */
+export function fp16Refusal(device: string, r: AdapterReport, precision: string | undefined): string | undefined {
+  if (precision !== "fp16" || r.adapter?.shaderF16) return undefined;
+  const what = r.adapter ? `${r.adapter.name} has no shader-f16` : "there is no WebGPU adapter";
+  return `${device}: processing.precision is fp16 but ${what}: use precision auto or fp32`;
+}
+
 /** Two gpu:N processes on one physical adapter: the run would silently use fewer GPUs than configured. */
 export function duplicate(reports: Map<string, AdapterReport>): string | undefined {
   const seen = new Map<string, string>();

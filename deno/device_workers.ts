@@ -8,7 +8,16 @@ import type { WorkerApi, WorkerFactory, WorkerHandle } from "../core/schedule/wo
 import type { EngineSpec } from "../core/worker/engines.ts";
 import { ConfigError } from "../core/errors.ts";
 import { type AdapterReport, probeAdapter } from "./adapter_probe.ts";
-import { ALLOW_SOFTWARE_ENV, describeReport, duplicate, firstSoftwareWarning, refusal, softwareAllowed, softwareWarning } from "./adapter_check.ts";
+import {
+  ALLOW_SOFTWARE_ENV,
+  describeReport,
+  duplicate,
+  firstSoftwareWarning,
+  fp16Refusal,
+  refusal,
+  softwareAllowed,
+  softwareWarning,
+} from "./adapter_check.ts";
 import { gpuEnvironment, hostGpus } from "./device_env.ts";
 import { encodeLine, type HostMessage, type ParentMessage, readMessages } from "./device_wire.ts";
 import { prepareModels } from "./prepare_models.ts";
@@ -27,7 +36,7 @@ export interface WorkerSetOptions {
 }
 
 export function engineSpecOf(config: PipelineConfig, extra?: Record<string, unknown>): Omit<EngineSpec, "workerId" | "device"> {
-  return { models: config.models, bandwidth: config.processing.bandwidth, extra };
+  return { models: config.models, bandwidth: config.processing.bandwidth, precision: config.processing.precision, extra };
 }
 
 export interface WorkerSet {
@@ -82,7 +91,8 @@ export function createWorkerFactory(options: WorkerSetOptions): WorkerSet {
     const fresh = reports.get(`gpu:${n}`) !== report;
     if (fresh) options.logger.info(describeReport(`gpu:${n}`, report));
     reports.set(`gpu:${n}`, report);
-    const refused = refusal(`gpu:${n}`, report, softwareAllowed(Deno.env)) ?? duplicate(reports);
+    const refused = refusal(`gpu:${n}`, report, softwareAllowed(Deno.env)) ?? fp16Refusal(`gpu:${n}`, report, spec.precision) ??
+      duplicate(reports);
     if (refused) throw new ConfigError(refused, "processing.devices");
     if (fresh && report.adapter?.kind === "software") options.logger.warn(`${softwareWarning(`gpu:${n}`, report.adapter.name)} (${ALLOW_SOFTWARE_ENV} is set)`);
     return host;
@@ -97,6 +107,8 @@ export function createWorkerFactory(options: WorkerSetOptions): WorkerSet {
       // In-process webgpu workers get the adapter this process gets.
       const r = await probeAdapter();
       options.logger.info(describeReport("webgpu", r));
+      const noF16 = fp16Refusal("webgpu", r, spec.precision);
+      if (noF16) throw new ConfigError(noF16, "processing.precision");
       if (r.adapter?.kind === "software" && firstSoftwareWarning()) options.logger.warn(softwareWarning("webgpu", r.adapter.name));
     }
   };

@@ -1,7 +1,7 @@
 // The production engine module loaded by every worker under Deno: WhisperSpeech (T2S -> S2A -> Vocos) and
 // EnCodec on the worker's device, from the config's `models` refs (downloaded and converted once, cached).
 import type { CreateEngines } from "../core/worker/engines.ts";
-import { createWhisperSpeech, hasRandomWeights } from "../models/whisperspeech/load.ts";
+import { createWhisperSpeech, decoderPrecision, hasRandomWeights } from "../models/whisperspeech/load.ts";
 import { Vocoder } from "../models/vocos/vocoder.ts";
 import { parseSpeakerFile } from "../models/whisperspeech/speakers.ts";
 import { loadEncodec } from "./codec_loader.ts";
@@ -26,6 +26,7 @@ function speakerFromFile(path: string): Float32Array | undefined {
 
 export const createEngines: CreateEngines = async (spec, log = () => {}) => {
   const rt = await loadOrt(spec.device, log);
+  const precision = decoderPrecision(spec.precision, rt);
   const store: StoreOptions = { cacheDir: spec.models.cacheDir, log };
   const convert = { bandwidth: spec.bandwidth };
   const t2sRef = spec.models.t2s!, s2aRef = spec.models.s2a!, vocosRef = spec.models.vocos!;
@@ -33,9 +34,9 @@ export const createEngines: CreateEngines = async (spec, log = () => {}) => {
   const s2a = await loadConverted(s2aRef, DEFAULT_FILES.s2a, convert, store);
   const vocos = await loadConverted(vocosRef, DEFAULT_FILES.vocos, convert, store);
   const vocoder = await Vocoder.create(rt, vocos, `models.vocos (${vocosRef})`);
-  const tts = await createWhisperSpeech(rt, { t2s, s2a, vocoder }, { t2s: `models.t2s (${t2sRef})`, s2a: `models.s2a (${s2aRef})` }, undefined, speakerFromFile);
+  const tts = await createWhisperSpeech(rt, { t2s, s2a, vocoder }, { t2s: `models.t2s (${t2sRef})`, s2a: `models.s2a (${s2aRef})` }, undefined, speakerFromFile, precision);
   const { codec, model: codecModel } = await loadEncodec(spec.models.codec!, spec.device, spec.bandwidth, { ...store, decoder: false });
   const random = hasRandomWeights(t2s, s2a, vocos, codecModel);
   if (random) log("DEMO MODELS WITH RANDOM WEIGHTS: the output is noise-shaped tokens, not speech (set models.* to real checkpoints)");
-  return { tts, codec, description: `${rt.description}${random ? ", demo models (random weights)" : ""}` };
+  return { tts, codec, description: `${rt.description}, ${precision} decoders${random ? ", demo models (random weights)" : ""}` };
 };

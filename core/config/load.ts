@@ -51,6 +51,7 @@ export const DEFAULT_PROCESSING: ProcessingConfig = {
   seed: 0,
   long_text: "split",
   bandwidth: 1.5,
+  precision: "fp32",
 };
 
 const DEFAULT_NUM_SAMPLES = 10;
@@ -129,6 +130,16 @@ export function resolveConfig(raw: RawConfig, overrides: CliOverrides, source?: 
   if (checks.languages && !checks.languages.known(processing.lang)) {
     throw new ConfigError(`unknown language "${cut(processing.lang, 40)}"; the model knows ${checks.languages.list.join(", ")} ` +
       `(codes, or names such as english)`, "processing.lang");
+  }
+  const cpuDevice = processing.devices.find((d) => d === "cpu" || d === "wasm");
+  if (processing.precision === "fp16" && cpuDevice) {
+    throw new ConfigError(`fp16 runs on WebGPU only (gpu:N, webgpu); ${cpuDevice} is always fp32: use auto or fp32`, "processing.precision");
+  }
+  // fp16 changes tokens: with auto, cpu/wasm workers (fp32) and GPU workers (fp16) would write rows of two kinds.
+  const gpuDevice = processing.devices.find((d) => d.startsWith("gpu:") || d === "webgpu");
+  if (processing.precision === "auto" && cpuDevice && gpuDevice) {
+    throw new ConfigError(`auto would run ${gpuDevice} in fp16 and ${cpuDevice} in fp32, and their rows would differ: ` +
+      `use fp32 (or GPU devices only)`, "processing.precision");
   }
 
   const ds = raw.dataset ?? {};

@@ -30,6 +30,7 @@ const processingKeys = {
   seed: z.number().int().min(0),
   long_text: z.enum(["split", "truncate", "fail"]),
   bandwidth: z.union([z.literal(1.5), z.literal(3), z.literal(6), z.literal(12), z.literal(24)]),
+  precision: z.enum(["auto", "fp32", "fp16"]),
 };
 
 export const configSchema = z.strictObject({

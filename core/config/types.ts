@@ -43,7 +43,11 @@ export interface ProcessingConfig {
   long_text: "split" | "truncate" | "fail";
   /** EnCodec bandwidth in kbps (1.5 -> 2 codebooks). */
   bandwidth: number;
+  /** WhisperSpeech decoder graphs: auto = fp16 on a WebGPU adapter with shader-f16, else fp32 (cpu, wasm). */
+  precision: Precision;
 }
+
+export type Precision = "auto" | "fp32" | "fp16";
 
 export interface LoggingConfig {
   log_file?: string;

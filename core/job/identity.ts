@@ -29,6 +29,8 @@ export interface JobIdentity {
     bandwidth: number;
     sample_rate: number;
     long_text: string;
+    /** processing.precision: fp16 decoders give slightly different tokens (outputs before it existed: fp32). */
+    precision: string;
   };
   output: {
     format: string;
@@ -68,6 +70,7 @@ export function jobIdentityOf(config: PipelineConfig, facts: JobFacts = {}): Job
       bandwidth: p.bandwidth,
       sample_rate: p.sample_rate,
       long_text: p.long_text,
+      precision: p.precision ?? "fp32",
     },
     output: { format: p.format, shard_rows: config.distributed?.range_size ?? p.save_batch_size },
     dataset: {
@@ -121,5 +124,6 @@ export function decodeJobFile(bytes: Uint8Array): JobFile {
   if (!isObject(id.generation) || !isObject(id.output) || !isObject(id.dataset) || !isObject(id.generation.models)) {
     throw new Error("identity has an unexpected shape");
   }
+  id.generation.precision ??= "fp32"; // written before processing.precision existed: every graph was fp32
   return v as unknown as JobFile;
 }

@@ -20,6 +20,8 @@ export interface EngineSpec {
   device: string;
   /** Codec bandwidth in kbps (1.5 -> 2 codebooks). */
   bandwidth: number;
+  /** processing.precision (auto when absent): which decoder graphs a WebGPU worker runs. */
+  precision?: "auto" | "fp32" | "fp16";
   /** Worker number (0-based), for logs. */
   workerId: number;
   /** Free-form options for test doubles and engines (e.g. failure injection in tests). */

@@ -5,7 +5,7 @@ import { VOCOS } from "../whisperspeech/contract.ts";
 import { buildVocos } from "./graph.ts";
 import { readVocos } from "./weights.ts";
 
-export const VOCOS_CONVERTER = "vocos@1";
+export const VOCOS_CONVERTER = "vocos@2"; // 2: codebook offsets in float32/int32 (every node on WebGPU)
 
 export interface VocosConvertOptions {
   sourceSha256: string;

@@ -28,10 +28,14 @@ export function buildVocos(w: VocosWeights): Uint8Array {
   const bandwidth = g.input(VOCOS.inputs.bandwidthId, "int64", [1]);
   const D = w.dim, chunks = w.nFft / w.hop;
 
-  // features = sum_q codebook_weights[code_q + bins * q]  -> [B, C, T]
-  const nq = g.op("Shape", [codes], { start: 1, end: 2 });
-  const offsets = g.op("Mul", [g.op("Range", [g.constant([0], [], "int64"), g.op("Squeeze", [nq, g.ints([0])]), g.constant([1], [], "int64")]), g.constant([w.bins], [], "int64")]);
-  const idx = g.op("Add", [codes, g.op("Unsqueeze", [offsets, g.ints([0, 2])])]);
+  // features = sum_q codebook_weights[code_q + bins * q]  -> [B, C, T]. The WebGPU EP has no int64 arithmetic
+  // or int64 Cast (a Range over the dynamic codebook count ran on the CPU), so the codes become float32 by a
+  // Gather from the table 0..rows-1, q is a running sum of ones over the codebook axis, and the index goes back
+  // to int32 (exact in float32: indices stay far below 2^24).
+  const rows = w.codebooks.shape[0];
+  const codesF = g.op("Gather", [g.initializer("code_values", Float32Array.from({ length: rows }, (_, i) => i), [rows]), codes], { axis: 0 });
+  const q = g.op("Sub", [g.op("CumSum", [g.op("Add", [g.op("Mul", [codesF, g.scalar(0)]), g.scalar(1)]), g.constant([1], [], "int32")]), g.scalar(1)]);
+  const idx = g.op("Cast", [g.op("Add", [codesF, g.op("Mul", [q, g.scalar(w.bins)])])], { to: 6 });
   const feats = g.op("ReduceSum", [g.op("Gather", [t("codebook_weights", w.codebooks), idx], { axis: 0 }), g.ints([1])], { keepdims: 0 }); // [B,T,C]
   let x = g.op("Conv", [g.op("Transpose", [feats], { perm: [0, 2, 1] }), t("embed.weight", w.embed.weight), t("embed.bias", w.embed.bias)], {
     kernel_shape: [7], pads: [3, 3],

@@ -7,8 +7,11 @@ import { S2A_DECODER, S2A_ENCODER, T2S_DECODER, T2S_ENCODER } from "./contract.t
 import { buildS2aDecoder, buildS2aEncoder } from "./s2a_graphs.ts";
 import { buildT2sDecoder, buildT2sEncoder } from "./t2s_graphs.ts";
 
-export const T2S_CONVERTER = "whisperspeech-t2s@2";
-export const S2A_CONVERTER = "whisperspeech-s2a@3"; // 3: codebook embeddings as one wide Gather (all nodes on WebGPU)
+export const T2S_CONVERTER = "whisperspeech-t2s@3"; // 3: + the fp16 decoder
+export const S2A_CONVERTER = "whisperspeech-s2a@4"; // 3: codebook embeddings as one wide Gather (all nodes on WebGPU); 4: + the fp16 decoder
+
+/** The fp16 twin of a decoder graph file (processing.precision; graph_common.ts says what is float16). */
+export const fp16File = (file: string) => file.replace(/\.onnx$/, "_fp16.onnx");
 
 interface Options {
   sourceSha256: string;
@@ -35,15 +38,35 @@ function descriptor(kind: ModelDescriptor["kind"], converter: string, graphs: Re
 export function convertT2s(ck: Checkpoint, o: Options) {
   const spec = readT2sSpec(ck, o.label);
   return {
-    files: { [T2S_ENCODER.file]: buildT2sEncoder(spec), [T2S_DECODER.file]: buildT2sDecoder(spec) },
-    descriptor: descriptor("whisperspeech-t2s", T2S_CONVERTER, { encoder: T2S_ENCODER.file, decoder: T2S_DECODER.file }, spec.dims, o),
+    files: {
+      [T2S_ENCODER.file]: buildT2sEncoder(spec),
+      [T2S_DECODER.file]: buildT2sDecoder(spec),
+      [fp16File(T2S_DECODER.file)]: buildT2sDecoder(spec, "fp16"),
+    },
+    descriptor: descriptor(
+      "whisperspeech-t2s",
+      T2S_CONVERTER,
+      { encoder: T2S_ENCODER.file, decoder: T2S_DECODER.file, decoder_fp16: fp16File(T2S_DECODER.file) },
+      spec.dims,
+      o,
+    ),
   };
 }
 
 export function convertS2a(ck: Checkpoint, o: Options) {
   const spec = readS2aSpec(ck, o.label);
   return {
-    files: { [S2A_ENCODER.file]: buildS2aEncoder(spec), [S2A_DECODER.file]: buildS2aDecoder(spec) },
-    descriptor: descriptor("whisperspeech-s2a", S2A_CONVERTER, { encoder: S2A_ENCODER.file, decoder: S2A_DECODER.file }, spec.dims, o),
+    files: {
+      [S2A_ENCODER.file]: buildS2aEncoder(spec),
+      [S2A_DECODER.file]: buildS2aDecoder(spec),
+      [fp16File(S2A_DECODER.file)]: buildS2aDecoder(spec, "fp16"),
+    },
+    descriptor: descriptor(
+      "whisperspeech-s2a",
+      S2A_CONVERTER,
+      { encoder: S2A_ENCODER.file, decoder: S2A_DECODER.file, decoder_fp16: fp16File(S2A_DECODER.file) },
+      spec.dims,
+      o,
+    ),
   };
 }

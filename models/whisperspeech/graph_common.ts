@@ -7,8 +7,63 @@ import type { Weights } from "./checkpoint_spec.ts";
 /** Large negative added to masked scores (exp underflows to exactly 0, as with -inf, without NaN rows). */
 export const MASKED = -1e9;
 
+/** fp32: every tensor float32. fp16: weight matrices and embedding tables stored and multiplied in float16; the
+ * residual stream, LayerNorm, softmax, the KV caches and the logits stay float32 (a Cast at each edge). */
+export type GraphPrecision = "fp32" | "fp16";
+
+/** float32 values as IEEE half bits (round to nearest even), the layout of an ONNX FLOAT16 tensor. */
+export function toHalfBits(data: Float32Array): Uint16Array {
+  const F16 = (globalThis as { Float16Array?: { from(d: Float32Array): { buffer: ArrayBuffer } } }).Float16Array;
+  if (F16) return new Uint16Array(F16.from(data).buffer);
+  const out = new Uint16Array(data.length), bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
+  for (let i = 0; i < data.length; i++) out[i] = halfBits(bits[i]); // browsers older than Float16Array
+  return out;
+}
+
+/** One float32 (as its bits) to half bits; exported for its test. */
+export function halfBits(f: number): number {
+  const sign = (f >>> 16) & 0x8000, exp = (f >>> 23) & 0xff, man = f & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (man ? 0x200 : 0); // inf, NaN
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00; // overflow -> inf
+  if (e <= 0) { // subnormal half (or zero)
+    if (e < -10) return sign;
+    const m = man | 0x800000, shift = 14 - e;
+    const half = m >>> shift, rest = m & ((1 << shift) - 1), mid = 1 << (shift - 1);
+    return sign | (half + (rest > mid || (rest === mid && (half & 1)) ? 1 : 0));
+  }
+  const half = (e << 10) | (man >>> 13), rest = man & 0x1fff;
+  return sign | (half + (rest > 0x1000 || (rest === 0x1000 && (half & 1)) ? 1 : 0)); // a carry rounds into the exponent
+}
+
+/** Cast targets (ONNX TensorProto.DataType). */
+const FLOAT = 1, FLOAT16 = 10;
+
+/** A weight initializer in the graph's precision. */
+export function weightInit(g: GraphBuilder, name: string, data: Float32Array, dims: number[], precision: GraphPrecision): Value {
+  return precision === "fp16" ? g.initializer(name, toHalfBits(data), dims, "float16") : g.initializer(name, data, dims);
+}
+
+/** Rows of a weight table picked by `ids`, as float32 whatever the table's precision. */
+export function gatherRows(g: GraphBuilder, table: Value, ids: Value, precision: GraphPrecision): Value {
+  const rows = g.op("Gather", [table, ids], { axis: 0 });
+  return precision === "fp16" ? g.op("Cast", [rows], { to: FLOAT }) : rows;
+}
+
+/** float32 x @ W for a weight W made by weightInit: in float16 (out float32 again) when the weight is. */
+export function matmulWeight(g: GraphBuilder, x: Value, weight: Value, precision: GraphPrecision): Value {
+  if (precision === "fp32") return g.op("MatMul", [x, weight]);
+  return g.op("Cast", [g.op("MatMul", [g.op("Cast", [x], { to: FLOAT16 }), weight])], { to: FLOAT });
+}
+
 export class BlockBuilder {
-  constructor(readonly g: GraphBuilder, readonly w: Weights, readonly heads: number, readonly headDim = 64) {}
+  constructor(
+    readonly g: GraphBuilder,
+    readonly w: Weights,
+    readonly heads: number,
+    readonly headDim = 64,
+    readonly precision: GraphPrecision = "fp32",
+  ) {}
 
   /** [out, in] weight (times `scale`) stored as [in, out]. */
   transposed(name: string, scale = 1): { data: Float32Array; rows: number; cols: number } {
@@ -22,7 +77,10 @@ export class BlockBuilder {
   /** x @ W^T (+ b), both times `scale`. */
   linear(x: Value, prefix: string, scale = 1, bias = true): Value {
     const wt = this.transposed(`${prefix}.weight`, scale);
-    let y = this.g.op("MatMul", [x, this.g.constant(wt.data, [wt.rows, wt.cols], "float32", `${prefix}.wT`)]);
+    const weight = this.precision === "fp16"
+      ? this.g.constant(toHalfBits(wt.data), [wt.rows, wt.cols], "float16", `${prefix}.wT`)
+      : this.g.constant(wt.data, [wt.rows, wt.cols], "float32", `${prefix}.wT`);
+    let y = matmulWeight(this.g, x, weight, this.precision);
     if (bias && this.w.has(`${prefix}.bias`)) {
       const b = this.w.get(`${prefix}.bias`).data.map((v) => v * scale);
       y = this.g.op("Add", [y, this.g.constant(b, [b.length], "float32", `${prefix}.b`)]);

@@ -1,9 +1,11 @@
 // Converted WhisperSpeech + Vocos graphs -> sessions on one runtime -> a WhisperSpeechTts. Runtime-neutral:
 // the Deno and browser model stores hand in converted models; this file only opens sessions.
-import { ModelError } from "../../core/errors.ts";
+import type { Precision } from "../../core/config/types.ts";
+import { ConfigError, ModelError } from "../../core/errors.ts";
 import type { ModelDescriptor } from "../convert/descriptor.ts";
 import type { OrtRuntime } from "../onnx/runtime.ts";
 import { S2A_DECODER, S2A_ENCODER, T2S_DECODER, T2S_ENCODER, type WhisperSpeechDims } from "./contract.ts";
+import type { GraphPrecision } from "./graph_common.ts";
 import { type CodesToWave, WhisperSpeechTts } from "./tts_engine.ts";
 import { demoSemanticTokens } from "../demo/demo_length.ts";
 
@@ -30,15 +32,25 @@ export function kvSession(rt: OrtRuntime, bytes: Uint8Array, outputs: string[]) 
 const layerNames = (layers: number, key: (i: number) => string, value: (i: number) => string) =>
   Array.from({ length: layers }, (_, i) => [key(i), value(i)]).flat();
 
-/** Encoder and decoder sessions of a converted T2S or S2A model. */
-export async function whisperSpeechSessions(rt: OrtRuntime, model: ConvertedGraphs, dims: WhisperSpeechDims) {
+/** processing.precision for this runtime: fp16 only on WebGPU with shader-f16 (auto picks it there). */
+export function decoderPrecision(requested: Precision | undefined, rt: OrtRuntime): GraphPrecision {
+  const f16 = rt.provider === "webgpu" && rt.fp16;
+  if (requested === "fp16" && !f16) throw new ConfigError(`fp16 needs WebGPU with shader-f16; this worker runs ${rt.description}: use auto or fp32`, "processing.precision");
+  // Unset means fp32 (the config's default): fp16 changes tokens, so it is only ever chosen on purpose.
+  return requested === undefined || requested === "fp32" || !f16 ? "fp32" : "fp16";
+}
+
+/** Encoder and decoder sessions of a converted T2S or S2A model (the decoder in `precision`). */
+export async function whisperSpeechSessions(rt: OrtRuntime, model: ConvertedGraphs, dims: WhisperSpeechDims, precision: GraphPrecision = "fp32") {
   const [enc, dec] = dims.kind === "t2s" ? [T2S_ENCODER, T2S_DECODER] : [S2A_ENCODER, S2A_DECODER];
   const layers = dims.numDecoderLayers;
+  const decoderFile = precision === "fp16" ? model.descriptor.graphs.decoder_fp16 : dec.file;
+  if (!decoderFile) throw new ModelError(`${model.descriptor.source}: converted without an fp16 decoder (converter ${model.descriptor.converter})`);
   return {
     rt,
     dims,
     encoder: await kvSession(rt, await model.read(enc.file), layerNames(layers, enc.crossKey, enc.crossValue)),
-    decoder: await kvSession(rt, await model.read(dec.file), layerNames(layers, dec.stepKey, dec.stepValue)),
+    decoder: await kvSession(rt, await model.read(decoderFile), layerNames(layers, dec.stepKey, dec.stepValue)),
   };
 }
 
@@ -48,10 +60,11 @@ export async function createWhisperSpeech(
   labels = { t2s: "models.t2s", s2a: "models.s2a" },
   maxBatch?: number,
   resolveSpeaker?: (name: string) => Float32Array | undefined,
+  precision: GraphPrecision = "fp32",
 ): Promise<WhisperSpeechTts> {
   const t2sDims = dimsOf(models.t2s, "t2s", labels.t2s), s2aDims = dimsOf(models.s2a, "s2a", labels.s2a);
-  const t2s = await whisperSpeechSessions(rt, models.t2s, t2sDims);
-  const s2a = await whisperSpeechSessions(rt, models.s2a, s2aDims);
+  const t2s = await whisperSpeechSessions(rt, models.t2s, t2sDims, precision);
+  const s2a = await whisperSpeechSessions(rt, models.s2a, s2aDims, precision);
   // Demo T2S models (random weights) end rows by the text's length: see models/demo/demo_length.ts.
   const lengthRule = models.t2s.descriptor.random_weights ? demoSemanticTokens : undefined;
   return new WhisperSpeechTts({ t2s, s2a, vocoder: models.vocoder }, maxBatch, resolveSpeaker, lengthRule);

@@ -6,7 +6,19 @@
 import { GraphBuilder, type Value } from "../onnx/graph_builder.ts";
 import type { S2aSpec } from "./checkpoint_spec.ts";
 import { S2A_DECODER, S2A_ENCODER } from "./contract.ts";
-import { BlockBuilder, causalMask, maskFromAttention, projectedTable, ropeAt, ropeTables, unembedMatrix } from "./graph_common.ts";
+import {
+  BlockBuilder,
+  causalMask,
+  gatherRows,
+  type GraphPrecision,
+  maskFromAttention,
+  matmulWeight,
+  projectedTable,
+  ropeAt,
+  ropeTables,
+  unembedMatrix,
+  weightInit,
+} from "./graph_common.ts";
 import { contractDecoderLayer, crossKv, encoderLayer, type RopeAt } from "./graph_layers.ts";
 
 /**
@@ -64,11 +76,11 @@ export function buildS2aEncoder(spec: S2aSpec): Uint8Array {
   return g.toBytes();
 }
 
-export function buildS2aDecoder(spec: S2aSpec): Uint8Array {
+export function buildS2aDecoder(spec: S2aSpec, precision: GraphPrecision = "fp32"): Uint8Array {
   const { dims, weights: w } = spec;
   const Q = dims.quantizers ?? 4, H = dims.numHeads, hd = dims.headDim, D = dims.hiddenSize;
   const g = new GraphBuilder("s2a_decoder");
-  const b = new BlockBuilder(g, w, H, hd);
+  const b = new BlockBuilder(g, w, H, hd, precision);
   const ids = g.input(S2A_DECODER.inputs.inputIds, "int64", ["batch", Q, 1]);
   const positions = g.input(S2A_DECODER.inputs.positionIds, "int64", ["batch", 1]);
   const attention = g.input(S2A_DECODER.inputs.attentionMask, "float32", ["batch", "capacity_plus_one"]);
@@ -92,7 +104,7 @@ export function buildS2aDecoder(spec: S2aSpec): Uint8Array {
   });
   const own = new Float32Array(Q * Q * D);
   for (let q = 0; q < Q; q++) own.fill(1, (q * Q + q) * D, (q * Q + q + 1) * D);
-  const gathered = g.op("Gather", [g.initializer("codebooks_wide", wide, [rows, Q * D]), ids], { axis: 0 }); // [B,Q,1,Q*D]
+  const gathered = gatherRows(g, weightInit(g, "codebooks_wide", wide, [rows, Q * D], precision), ids, precision); // [B,Q,1,Q*D]
   const kept = g.op("ReduceSum", [g.op("Mul", [gathered, g.initializer("codebook_blocks", own, [1, Q, 1, Q * D])]), g.ints([1])], { keepdims: 0 });
   let x: Value | undefined = g.op("ReduceSum", [g.op("Reshape", [kept, g.ints([0, 1, Q, D])]), g.ints([2])], { keepdims: 0 }); // [B,1,D]
   const mask = maskFromAttention(g, attention);
@@ -115,7 +127,7 @@ export function buildS2aDecoder(spec: S2aSpec): Uint8Array {
     bias.set(m.bias, q * cols);
   });
   const logits = g.op("Add", [
-    g.op("MatMul", [perQ, g.initializer("unembed", stacked, [Q, D, cols])]),
+    matmulWeight(g, perQ, weightInit(g, "unembed", stacked, [Q, D, cols], precision), precision),
     g.initializer("unembed_bias", bias, [Q, 1, cols]),
   ]);
   g.output(logits, S2A_DECODER.logits, "float32", ["batch", Q, 1, cols]);

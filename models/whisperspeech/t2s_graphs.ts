@@ -4,7 +4,17 @@
 import { GraphBuilder, type Value } from "../onnx/graph_builder.ts";
 import type { T2sSpec } from "./checkpoint_spec.ts";
 import { T2S_DECODER, T2S_ENCODER } from "./contract.ts";
-import { BlockBuilder, causalMask, maskFromAttention, projectedTable, unembedMatrix } from "./graph_common.ts";
+import {
+  BlockBuilder,
+  causalMask,
+  gatherRows,
+  type GraphPrecision,
+  maskFromAttention,
+  matmulWeight,
+  projectedTable,
+  unembedMatrix,
+  weightInit,
+} from "./graph_common.ts";
 import { contractDecoderLayer, crossKv, encoderLayer } from "./graph_layers.ts";
 
 export function buildT2sEncoder(spec: T2sSpec): Uint8Array {
@@ -31,10 +41,10 @@ export function buildT2sEncoder(spec: T2sSpec): Uint8Array {
   return g.toBytes();
 }
 
-export function buildT2sDecoder(spec: T2sSpec): Uint8Array {
+export function buildT2sDecoder(spec: T2sSpec, precision: GraphPrecision = "fp32"): Uint8Array {
   const { dims, weights: w } = spec;
   const g = new GraphBuilder("t2s_decoder");
-  const b = new BlockBuilder(g, w, dims.numHeads, dims.headDim);
+  const b = new BlockBuilder(g, w, dims.numHeads, dims.headDim, precision);
   const H = dims.numHeads, hd = dims.headDim;
   const ids = g.input(T2S_DECODER.inputs.inputIds, "int64", ["batch", 1]);
   const positions = g.input(T2S_DECODER.inputs.positionIds, "int64", ["batch", 1]);
@@ -47,11 +57,11 @@ export function buildT2sDecoder(spec: T2sSpec): Uint8Array {
   table.set(main.data);
   table.set(special.data, main.rows * main.cols);
   const pos = w.get("embeddings.positional_embedding");
-  let x: Value = g.op("Gather", [g.initializer("token_embedding", table, [main.rows + special.shape[0], main.cols]), ids], { axis: 0 });
-  x = g.op("Add", [x, g.op("Gather", [g.initializer("decoder_positions", pos.data, pos.shape), positions], { axis: 0 })]);
+  let x: Value = gatherRows(g, weightInit(g, "token_embedding", table, [main.rows + special.shape[0], main.cols], precision), ids, precision);
+  x = g.op("Add", [x, gatherRows(g, weightInit(g, "decoder_positions", pos.data, pos.shape, precision), positions, precision)]);
   if (spec.cpsInput) {
     const c = w.get("cps_embeddings.weight");
-    const cpsEmb = g.op("Gather", [g.initializer("cps_embedding", c.data, c.shape), cps], { axis: 0 });
+    const cpsEmb = gatherRows(g, weightInit(g, "cps_embedding", c.data, c.shape, precision), cps, precision);
     x = g.op("Add", [x, g.op("Unsqueeze", [cpsEmb, g.ints([1])])]);
   }
   const mask = maskFromAttention(g, attention);
@@ -60,7 +70,8 @@ export function buildT2sDecoder(spec: T2sSpec): Uint8Array {
   }
   x = b.layerNorm(x, "decoder.ln_post");
   const un = unembedMatrix(w, "embeddings.embedding", "embeddings.embedding.special.weight", spec.logitScale);
-  const logits = g.op("Add", [g.op("MatMul", [x, g.initializer("unembed", un.mat, [un.d, un.cols])]), g.initializer("unembed_bias", un.bias, [un.cols])]);
+  const unembed = weightInit(g, "unembed", un.mat, [un.d, un.cols], precision);
+  const logits = g.op("Add", [matmulWeight(g, x, unembed, precision), g.initializer("unembed_bias", un.bias, [un.cols])]);
   g.output(logits, T2S_DECODER.logits, "float32", ["batch", 1, un.cols]);
   return g.toBytes();
 }

@@ -31,6 +31,14 @@ Deno.test("identity: token-changing settings differ by name; devices, workers, b
   assert.deepEqual(diffIdentity(jobIdentityOf(config(), { models: { t2s: "a".repeat(64) } }), a), []);
   assert.deepEqual(diffIdentity(a, jobIdentityOf(config(), {}) ), []);
   assert.deepEqual(diffIdentity(a, jobIdentityOf(config({}, { name: "./data/x.jsonl" }))), []);
+  // fp16 decoders change tokens slightly: the precision is part of the job (fp32 by default, and for old folders).
+  assert.deepEqual(diffIdentity(a, jobIdentityOf(config({ devices: ["gpu:0"], precision: "fp16" }))), ['precision: output has "fp32", this run "fp16"']);
+  const old = JSON.parse(new TextDecoder().decode(new TextEncoder().encode(JSON.stringify({ tool: "ichigo-tts-tokens", version: 1, created: "x", identity: a }))));
+  delete old.identity.generation.precision;
+  assert.deepEqual(diffIdentity(decodeJobFile(new TextEncoder().encode(JSON.stringify(old))).identity, a), []);
+  // auto with CPU and GPU workers would write fp32 and fp16 rows into one job.
+  assert.throws(() => config({ devices: ["cpu", "gpu:0"], precision: "auto" }), /processing\.precision: auto would run gpu:0 in fp16 and cpu in fp32/);
+  assert.equal(config({ devices: ["cpu", "gpu:0"] }).processing.precision, "fp32");
 });
 
 Deno.test("claimJob records job.json once; a different job is refused (a ConfigError: exit 2) with nothing written", async () => {
