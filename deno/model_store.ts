@@ -8,6 +8,7 @@ import { DESCRIPTOR, encodeDescriptor, type ModelDescriptor } from "../models/co
 import { type ConvertOptions, converterFor } from "../models/convert/registry.ts";
 import { demoCheckpoint } from "../models/demo/demo_models.ts";
 import { hubFileUrl, type ModelRef, parseModelRef, refLabel } from "../models/loading/model_ref.ts";
+import { sha256Hex } from "../core/sha256.ts";
 
 export interface StoreOptions {
   cacheDir?: string;
@@ -123,10 +124,6 @@ async function download(url: string, target: string, ref: ModelRef, options: Sto
   options.log?.(`downloaded ${label} (${(loaded / 1e6).toFixed(1)} MB)`);
 }
 
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const d = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** A converted model for `ref`: an existing converted folder, or the source converted once and cached. */
 export async function loadConverted(

@@ -3,14 +3,9 @@
 // it never writes, moves or deletes anything in save_dir (damaged files are reported, not quarantined), never
 // creates it, and refuses a folder of another job as a run would.
 import { parseArgs } from "node:util";
-import { runCli, stderrWarnings } from "./cli/common.ts";
-import { checkJob } from "../core/job/claim.ts";
-import { jobIdentityOf } from "../core/job/identity.ts";
-import { scanOutput } from "../core/sink/resume.ts";
-import { codebooksOf } from "../core/sink/sidecar.ts";
-import { jobFactsOf } from "./job_facts.ts";
+import { runCli } from "./cli/common.ts";
+import { readOutput } from "./read_output.ts";
 import { configFromArgs } from "./main.ts";
-import { FsStorage } from "./fs_storage.ts";
 import { openTextSource } from "./open_source.ts";
 
 async function remaining(args: string[]): Promise<number> {
@@ -21,10 +16,7 @@ async function remaining(args: string[]): Promise<number> {
     console.log("Usage: deno task remaining --config cfg.yaml [--out remaining.json]");
     return 0;
   }
-  const storage = await FsStorage.openReadOnly(config.processing.save_dir);
-  // Model hashes are left unknown (not compared): finding them could mean a download, and this command only reads.
-  await checkJob(storage, jobIdentityOf(config, await jobFactsOf(config, { modelsUsed: false })));
-  const state = await scanOutput(storage, stderrWarnings, { readOnly: true, codebooks: codebooksOf(config.processing.bandwidth) });
+  const { state } = await readOutput(config);
   const source = await openTextSource(config.dataset);
   const todo: number[] = [];
   for await (const row of source.read()) if (!state.done.has(row.index)) todo.push(row.index);

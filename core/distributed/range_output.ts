@@ -4,7 +4,8 @@ import type { OutputFormat } from "../config/types.ts";
 import { textHash } from "../sink/row_hash.ts";
 import { detailsFile, failedFile, shardFile, splitFile } from "../sink/shard_names.ts";
 import { commitShard } from "../sink/shard_writer.ts";
-import { decodeSidecar, type DoneRow, type FailedRow, sha256Hex, sidecarFile } from "../sink/sidecar.ts";
+import { decodeSidecar, type DoneRow, type FailedRow, sidecarFile } from "../sink/sidecar.ts";
+import { sha256Hex } from "../sha256.ts";
 import type { Storage } from "../sink/storage.ts";
 import type { RangeWork } from "./messages.ts";
 

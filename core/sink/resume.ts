@@ -7,7 +7,8 @@ import type { Logger } from "../log.ts";
 import { DoneRows } from "./done_rows.ts";
 import { encodeFailedIndices, decodeJsonIndices, decodeShard } from "./shard_format.ts";
 import { DETAILS_RE, FAILED_RE, failedFile, SHARD_RE, SPLIT_RE } from "./shard_names.ts";
-import { decodeSidecar, SIDECAR_RE, sidecarFile, sha256Hex, tokenProblem } from "./sidecar.ts";
+import { decodeSidecar, SIDECAR_RE, sidecarFile, tokenProblem } from "./sidecar.ts";
+import { sha256Hex } from "../sha256.ts";
 import type { Storage } from "./storage.ts";
 import { quarantine } from "./quarantine.ts";
 

@@ -2,6 +2,7 @@
 // Resume learns each shard's done and failed rows, text hashes and checksums from it without parsing tokens, and
 // trusts the shard only when its bytes hash to the recorded sha256. Named so `audio_tokens_*.csv` never matches.
 import type { EncodedItem, FailedItem } from "../types.ts";
+import { sha256Hex } from "../sha256.ts";
 
 export const SIDECAR_RE = /^shard_(\d{9}_\d{9}(?:_r\d+)?)\.json$/;
 export const sidecarFile = (key: string) => `shard_${key}.json`;
@@ -39,10 +40,6 @@ export interface FailedRow extends FailedItem {
   textHash: string;
 }
 
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const d = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 export async function makeSidecar(
   shard: string,

@@ -7,18 +7,13 @@ import { parseArgs } from "node:util";
 import { planCombine } from "../../core/combine/combined_rows.ts";
 import { aggregateFailed } from "../../core/combine/failed_summary.ts";
 import { InputError, StorageError } from "../../core/errors.ts";
-import { checkJob } from "../../core/job/claim.ts";
-import { jobIdentityOf } from "../../core/job/identity.ts";
-import { scanOutput } from "../../core/sink/resume.ts";
-import { codebooksOf } from "../../core/sink/sidecar.ts";
-import { jobFactsOf } from "../job_facts.ts";
 import { configFromArgs } from "../main.ts";
 import { syncDir, uniqueTempName, writeSynced } from "../durable_file.ts";
-import { FsStorage } from "../fs_storage.ts";
 import { openTextSource } from "../open_source.ts";
 import { writeCombinedParquet } from "../combined_parquet.ts";
 import { openSpillFiles } from "../spill_files.ts";
-import { runCli, stderrWarnings } from "./common.ts";
+import { runCli } from "./common.ts";
+import { readOutput } from "../read_output.ts";
 
 const USAGE = `Usage: deno task combine --config cfg.yaml [--out DIR] [--sound-tokens] [--save-dir DIR] [--dataset NAME]
 
@@ -65,9 +60,7 @@ async function combine(args: string[]): Promise<number> {
   const outDir = own.out ?? `${saveDir}/combined`;
   const started = performance.now();
   // Read-only, like `remaining`: a folder of another job is refused, damaged files are reported and left out.
-  const storage = await FsStorage.openReadOnly(saveDir);
-  await checkJob(storage, jobIdentityOf(config, await jobFactsOf(config, { modelsUsed: false })));
-  const state = await scanOutput(storage, stderrWarnings, { readOnly: true, codebooks: codebooksOf(config.processing.bandwidth) });
+  const { storage, state } = await readOutput(config);
   const source = await openTextSource(config.dataset);
   const rowsPerGroup = positive("rows-per-group", own["rows-per-group"], 10_000);
   const windowRows = positive("window-rows", own["window-rows"], 20_000);

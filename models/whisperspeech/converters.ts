@@ -22,51 +22,41 @@ interface Options {
 export const isT2s = (ck: Checkpoint) => whisperSpeechKind(ck) === "t2s";
 export const isS2a = (ck: Checkpoint) => whisperSpeechKind(ck) === "s2a";
 
-function descriptor(kind: ModelDescriptor["kind"], converter: string, graphs: Record<string, string>, config: object, o: Options): ModelDescriptor {
+/** The encoder, the decoder and its fp16 twin, with the descriptor that names them. */
+function converted<S extends { dims: object }>(
+  kind: "whisperspeech-t2s" | "whisperspeech-s2a",
+  converter: string,
+  names: { encoder: string; decoder: string },
+  spec: S,
+  build: { encoder(spec: S): Uint8Array; decoder(spec: S, precision?: "fp16"): Uint8Array },
+  o: Options,
+) {
+  const decoderFp16 = fp16File(names.decoder);
   return {
-    kind,
-    format_version: FORMAT_VERSION,
-    converter,
-    source_sha256: o.sourceSha256,
-    source: o.label,
-    graphs,
-    config: config as Record<string, unknown>,
-    random_weights: o.randomWeights,
+    files: {
+      [names.encoder]: build.encoder(spec),
+      [names.decoder]: build.decoder(spec),
+      [decoderFp16]: build.decoder(spec, "fp16"),
+    },
+    descriptor: {
+      kind,
+      format_version: FORMAT_VERSION,
+      converter,
+      source_sha256: o.sourceSha256,
+      source: o.label,
+      graphs: { encoder: names.encoder, decoder: names.decoder, decoder_fp16: decoderFp16 },
+      config: spec.dims as Record<string, unknown>,
+      random_weights: o.randomWeights,
+    } satisfies ModelDescriptor,
   };
 }
 
 export function convertT2s(ck: Checkpoint, o: Options) {
-  const spec = readT2sSpec(ck, o.label);
-  return {
-    files: {
-      [T2S_ENCODER.file]: buildT2sEncoder(spec),
-      [T2S_DECODER.file]: buildT2sDecoder(spec),
-      [fp16File(T2S_DECODER.file)]: buildT2sDecoder(spec, "fp16"),
-    },
-    descriptor: descriptor(
-      "whisperspeech-t2s",
-      T2S_CONVERTER,
-      { encoder: T2S_ENCODER.file, decoder: T2S_DECODER.file, decoder_fp16: fp16File(T2S_DECODER.file) },
-      spec.dims,
-      o,
-    ),
-  };
+  const build = { encoder: buildT2sEncoder, decoder: buildT2sDecoder };
+  return converted("whisperspeech-t2s", T2S_CONVERTER, { encoder: T2S_ENCODER.file, decoder: T2S_DECODER.file }, readT2sSpec(ck, o.label), build, o);
 }
 
 export function convertS2a(ck: Checkpoint, o: Options) {
-  const spec = readS2aSpec(ck, o.label);
-  return {
-    files: {
-      [S2A_ENCODER.file]: buildS2aEncoder(spec),
-      [S2A_DECODER.file]: buildS2aDecoder(spec),
-      [fp16File(S2A_DECODER.file)]: buildS2aDecoder(spec, "fp16"),
-    },
-    descriptor: descriptor(
-      "whisperspeech-s2a",
-      S2A_CONVERTER,
-      { encoder: S2A_ENCODER.file, decoder: S2A_DECODER.file, decoder_fp16: fp16File(S2A_DECODER.file) },
-      spec.dims,
-      o,
-    ),
-  };
+  const build = { encoder: buildS2aEncoder, decoder: buildS2aDecoder };
+  return converted("whisperspeech-s2a", S2A_CONVERTER, { encoder: S2A_ENCODER.file, decoder: S2A_DECODER.file }, readS2aSpec(ck, o.label), build, o);
 }

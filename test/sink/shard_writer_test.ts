@@ -3,7 +3,8 @@ import { nullLogger } from "../../core/log.ts";
 import { MemoryStorage } from "../../core/sink/memory_storage.ts";
 import { ShardWriter } from "../../core/sink/shard_writer.ts";
 import { textHash } from "../../core/sink/row_hash.ts";
-import { decodeSidecar, sha256Hex } from "../../core/sink/sidecar.ts";
+import { decodeSidecar } from "../../core/sink/sidecar.ts";
+import { sha256Hex } from "../../core/sha256.ts";
 
 Deno.test("rows synthesized in several pieces are listed with their counts in split_indices_*.json", async () => {
   const storage = new MemoryStorage();

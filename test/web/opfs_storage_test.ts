@@ -6,15 +6,7 @@ import { chromium } from "playwright-core";
 import type { Storage } from "../../core/sink/storage.ts";
 import { storageContract } from "../contracts/storage_contract.ts";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
-const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = (() => {
-  try {
-    return Deno.statSync(CHROMIUM).isFile;
-  } catch {
-    return false;
-  }
-})();
+import { CHROMIUM, hasChromium, ROOT } from "./chromium.ts";
 
 async function bundle(dir: string) {
   const out = await new Deno.Command(Deno.execPath(), {

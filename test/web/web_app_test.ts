@@ -11,15 +11,7 @@ import { unzipSync } from "fflate";
 import { decodeCsv } from "../../core/sink/shard_format.ts";
 import { runCli } from "../pipeline/cli_helpers.ts";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
-const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = (() => {
-  try {
-    return Deno.statSync(CHROMIUM).isFile;
-  } catch {
-    return false;
-  }
-})();
+import { CHROMIUM, hasChromium, ROOT } from "./chromium.ts";
 
 const TYPES: Record<string, string> = { html: "text/html", js: "text/javascript", css: "text/css", wasm: "application/wasm", mjs: "text/javascript", svg: "image/svg+xml" };
 
