@@ -6,7 +6,8 @@
 import { parseArgs } from "node:util";
 import { planCombine } from "../../core/combine/combined_rows.ts";
 import { aggregateFailed } from "../../core/combine/failed_summary.ts";
-import { InputError, StorageError } from "../../core/errors.ts";
+import { closest, distance } from "fastest-levenshtein";
+import { ConfigError, InputError, StorageError } from "../../core/errors.ts";
 import { configFromArgs } from "../main.ts";
 import { syncDir, uniqueTempName, writeSynced } from "../durable_file.ts";
 import { openTextSource } from "../open_source.ts";
@@ -51,7 +52,19 @@ function splitArgs(args: string[]) {
 
 async function combine(args: string[]): Promise<number> {
   const { own, rest } = splitArgs(args);
-  const { config } = await configFromArgs(rest);
+  const { config } = await configFromArgs(rest).catch((e) => {
+    // The run flags' did-you-mean does not know combine's own flags: suggest one of those when it is nearer.
+    const msg = (e as Error).message;
+    const flag = msg.match(/unknown or malformed flag --([\w-]+)/)?.[1];
+    if (flag) {
+      const own = Object.keys(OWN).find((k) => k.startsWith(flag)) ?? closest(flag, Object.keys(OWN));
+      const run = msg.match(/did you mean --([\w-]+)/)?.[1];
+      if (own.startsWith(flag) || distance(flag, own) < (run ? distance(flag, run) : 4)) {
+        throw new ConfigError(`unknown flag --${flag} (did you mean --${own}?); see --help`);
+      }
+    }
+    throw e;
+  });
   if (!config) {
     console.log(USAGE);
     return 0;

@@ -107,6 +107,9 @@ Deno.test("combine: a dataset in index order joins in one pass; a changed datase
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /nope: save_dir not found/);
   assert.equal((await runCli(["--config", `${dir}/cfg.yaml`, "--window-rows", "0"], {}, COMBINE)).code, 2);
+  const typo = await runCli(["--config", `${dir}/cfg.yaml`, "--sound"], {}, COMBINE);
+  assert.equal(typo.code, 2);
+  assert.match(typo.stderr, /unknown flag --sound \(did you mean --sound-tokens\?\)/);
 
   // Row 8 back, with another text: its tokens were made from the old one.
   Deno.writeTextFileSync(`${dir}/data.jsonl`, lines.map((l, i) => i === 4 ? JSON.stringify({ index: 8, prompt: "Edited." }) : l).join("\n") + "\n");
