@@ -6,7 +6,7 @@ import { ProgressCounter } from "./progress.ts";
 import { schedule as defaultSchedule } from "./schedule/scheduler.ts";
 import type { Schedule, ScheduleOptions } from "./schedule/schedule_types.ts";
 import type { WorkerFactory } from "./schedule/worker_handle.ts";
-import { scanOutput } from "./sink/resume.ts";
+import { type OutputState, scanOutput } from "./sink/resume.ts";
 import { claimJob } from "./job/claim.ts";
 import { type JobIdentity, jobIdentityOf } from "./job/identity.ts";
 import { textHash } from "./sink/row_hash.ts";
@@ -37,13 +37,28 @@ export interface PipelineDeps {
   identity?: JobIdentity;
 }
 
-export async function runPipeline(config: PipelineConfig, deps: PipelineDeps): Promise<RunSummary> {
+/** Where a run starts: the folder claimed for this job, the rows it holds, and how many of the run's rows are left. */
+export interface RunStart {
+  state: OutputState;
+  /** Rows this run does not redo: done, or failed earlier (unless retrying them). */
+  skip: { has(index: number): boolean };
+  /** Rows of the run's domain already finished, and how many are left. */
+  skipped: number;
+  total: number;
+  /** The counts are exact and nothing is left: no worker needs to start (not even its models prepared). */
+  nothingLeft: boolean;
+}
+
+/**
+ * Step 1 of a run, callable before any model is prepared: the folder must belong to this job (job.json; a
+ * refusal touches nothing), then what it already holds (resume): shards verified by their sidecars, and every
+ * done row's text unchanged in the dataset. A source that still owes its checking pass makes it here, in the
+ * same read as the text check (or in counting the rows): bad input stops the run before any work.
+ */
+export async function startRun(config: PipelineConfig, deps: Omit<PipelineDeps, "factory">): Promise<RunStart> {
   const { source, storage, logger } = deps;
   const now = deps.now ?? Date.now;
   const p = config.processing;
-
-  // 1. The folder must belong to this job (job.json; a refusal touches nothing), then what it already holds
-  // (resume): shards verified by their sidecars, and every done row's text unchanged in the dataset.
   await claimJob(storage, deps.identity ?? jobIdentityOf(config), logger, now);
   const state = await scanOutput(storage, logger, { codebooks: codebooksOf(p.bandwidth) });
   const inDataset = await verifyDoneTexts(source, state.done, state.failed, deps.signal);
@@ -52,15 +67,25 @@ export async function runPipeline(config: PipelineConfig, deps: PipelineDeps): P
     logger.info(`resuming: ${state.done.size} rows already done, ${state.failed.size} failed earlier` +
       (deps.retryFailed ? " (retrying them)" : " (kept as failed; use --retry-failed to redo them)"));
   }
-
-  // 2. The rows to do: the run's domain (remaining_indices_file, else the dataset), in test mode only its first
+  // The rows to do: the run's domain (remaining_indices_file, else the dataset), in test mode only its first
   // num_samples rows (a fixed subset, so a rerun resumes it), minus what is done.
   const only = deps.remainingIndices ? new Set(deps.remainingIndices) : undefined;
   const skippedAll = inDataset.done + (deps.retryFailed ? 0 : inDataset.failed);
-  const { domain, skipped: skippedInDomain, exact } = await domainCounts(config, source, only, skip, skippedAll, deps.signal);
-  const total = Math.max(0, domain - skippedInDomain);
-  const counter = new ProgressCounter(total, skippedInDomain, now(), now);
+  const { domain, skipped, exact } = await domainCounts(config, source, only, skip, skippedAll, deps.signal);
+  const total = Math.max(0, domain - skipped);
+  return { state, skip, skipped, total, nothingLeft: exact && total === 0 };
+}
 
+/** A whole run. `start`: step 1 already made by startRun (the CLI makes it before preparing models). */
+export async function runPipeline(config: PipelineConfig, deps: PipelineDeps, start?: RunStart): Promise<RunSummary> {
+  const { source, storage, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const p = config.processing;
+  const { state, skip, skipped, total, nothingLeft } = start ?? await startRun(config, deps);
+  const only = deps.remainingIndices ? new Set(deps.remainingIndices) : undefined;
+  const counter = new ProgressCounter(total, skipped, now(), now);
+
+  // 2. The run is recorded in the manifest, and rows to do go to their shards as they are planned.
   const manifest: Manifest = (await readManifest(storage, logger)) ?? {
     tool: "ichigo-tts-tokens",
     format: p.format,
@@ -88,7 +113,6 @@ export async function runPipeline(config: PipelineConfig, deps: PipelineDeps): P
   // 3. Schedule over the workers; every finished row goes to its shard, which is written once complete. A
   // finished job run again has nothing left: no worker starts and the dataset is not read again.
   const schedule = deps.schedule ?? defaultSchedule;
-  const nothingLeft = exact && total === 0;
   if (nothingLeft) logger.info("nothing left to do: every row of this run is already done or failed");
   let error: unknown;
   try {

@@ -1,7 +1,8 @@
 // Storage on the local file system: temp file in the same folder, fsync, rename, fsync the folder.
 // A kill at any instant leaves either the old file or the new one, never a prefix.
 import { StorageError } from "../core/errors.ts";
-import type { Storage } from "../core/sink/storage.ts";
+import type { FileDigest, Storage } from "../core/sink/storage.ts";
+import type { DigestReply } from "./digest_worker.ts";
 import { isOwnOutputName } from "../core/sink/shard_names.ts";
 import { syncDir, TMP_MARK, TMP_RE, uniqueTempName, writeSynced } from "./durable_file.ts";
 
@@ -93,6 +94,27 @@ export class FsStorage implements Storage {
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) return undefined;
       throw new StorageError(`${this.dir}/${path}: cannot read (${(e as Error).message})`);
+    }
+  }
+
+  /** Hashed in a worker (deno/digest_worker.ts), in order, while the caller goes on with other work. */
+  async *digests(paths: string[]): AsyncIterable<FileDigest> {
+    if (paths.length === 0) return;
+    const worker = new Worker(new URL("./digest_worker.ts", import.meta.url), { type: "module" });
+    const replies: (DigestReply | Error)[] = [];
+    let wake: (() => void) | undefined;
+    worker.onmessage = (e: MessageEvent<DigestReply>) => (replies.push(e.data), wake?.());
+    worker.onerror = (e) => (e.preventDefault(), replies.push(new Error(e.message)), wake?.());
+    try {
+      worker.postMessage(paths.map((p) => `${this.dir}/${p}`));
+      for (const path of paths) {
+        while (replies.length === 0) await new Promise<void>((r) => wake = r);
+        const reply = replies.shift()!;
+        if (reply instanceof Error) throw new StorageError(`${this.dir}: cannot hash the output's files (${reply.message})`);
+        yield "error" in reply ? { path, error: `${this.dir}/${path}: cannot read (${reply.error})` } : { path, ...reply };
+      }
+    } finally {
+      worker.terminate();
     }
   }
 

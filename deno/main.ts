@@ -3,7 +3,7 @@ import { loadConfig, MAX_CONFIG_CHARS, tooBig } from "../core/config/load.ts";
 import type { PipelineConfig } from "../core/config/types.ts";
 import { ConfigError } from "../core/errors.ts";
 import { runCli } from "./cli/common.ts";
-import { runPipeline } from "../core/pipeline.ts";
+import { runPipeline, startRun } from "../core/pipeline.ts";
 import { readRemainingIndices } from "../core/source/remaining_indices.ts";
 import { parseRunArgs, RUN_USAGE } from "./args.ts";
 import { openJobFolder } from "./job_folder.ts";
@@ -81,7 +81,9 @@ export async function main(args: string[]): Promise<number> {
   }
   const engineModule = parsed.engineModule ?? Deno.env.get("ICHIGO_ENGINE_MODULE") ?? DEFAULT_ENGINE_MODULE;
   const remainingIndices = await remainingFor(config);
-  const source = await openTextSource(config.dataset);
+  // The dataset's checking pass is left to the run's first step, which on a resume makes it in the same read
+  // as the text check of the done rows (one pass over the file, not two); it still comes before any model work.
+  const source = await openTextSource(config.dataset, { check: false });
   const { storage, lock, identity } = await openJobFolder(config, { logger, modelsUsed: engineModule === DEFAULT_ENGINE_MODULE, what: "deno task run" });
   // Another run took the folder over (it judged this one gone): write nothing more, not even finished rows.
   lock.lost.addEventListener("abort", () => Deno.exit(2));
@@ -92,13 +94,17 @@ export async function main(args: string[]): Promise<number> {
     logger,
     onStarted: (_, d) => engines.push(d),
   });
+  const deps = { source, storage, logger, remainingIndices, retryFailed: parsed.retryFailed, engines, identity };
   // Models are fetched and converted once, before any worker starts: a model that cannot be converted stops the
   // run here with its message. No signal handler yet: a signal during a download or a conversion (which holds
   // this thread) ends the process at once, and nothing is lost (cache files are renamed into place when whole).
+  // A finished job run again needs no model at all.
+  let start;
   try {
-    await pool.prepare();
+    start = await startRun(config, deps);
+    if (!start.nothingLeft) await pool.prepare();
   } catch (e) {
-    await lock.release(); // a model that cannot be converted: the folder is free again, no stale lock left
+    await lock.release(); // a bad dataset, another job's folder, a model that cannot be converted: no stale lock left
     throw e;
   }
   const shutdown = installShutdown(logger, () => pool.stop());
@@ -106,17 +112,11 @@ export async function main(args: string[]): Promise<number> {
     `${config.processing.devices.join(", ")} x ${config.processing.num_procs_per_device} worker(s)`);
   try {
     const summary = await runPipeline(config, {
-      source,
-      storage,
+      ...deps,
       factory: pool.factory,
-      logger,
-      remainingIndices,
-      retryFailed: parsed.retryFailed,
       signal: shutdown.signal,
-      engines,
-      identity,
       onProgress: (p) => view.update(p),
-    });
+    }, start);
     view.clear();
     logger.info(`${summary.aborted ? "stopped" : "finished"}: ${formatProgress(summary)}; ${summary.skipped} already done; ` +
       `${summary.audioSeconds.toFixed(1)} s of audio in ${formatDuration(summary.elapsedMs / 1000)}; ${summary.shards.length} shard(s) written`);

@@ -17,7 +17,12 @@ function formatOf(name: string): (typeof FORMATS)[number] | undefined {
 
 export async function openTextSource(
   dataset: DatasetConfig,
-  options: { env?: (name: string) => string | undefined; fetch?: typeof fetch } = {},
+  options: {
+    env?: (name: string) => string | undefined;
+    fetch?: typeof fetch;
+    /** Make a text format's checking pass now (default), or leave it to the first count() or read(). */
+    check?: boolean;
+  } = {},
 ): Promise<TextSource> {
   const env = options.env ?? ((k: string) => Deno.env.get(k));
   const names = { text: dataset.text_column, index: dataset.index_column };
@@ -26,7 +31,7 @@ export async function openTextSource(
   const isUrl = /^https?:\/\//.test(name);
   const looksLocal = format !== undefined || name.startsWith(".") || name.startsWith("/") || name.includes("\\");
   if (isUrl && format) {
-    if (format !== "parquet") return await streamed(format, name, urlBytes(name, options.fetch), names);
+    if (format !== "parquet") return await streamed(format, name, urlBytes(name, options.fetch), names, options.check);
     return ParquetSource.open(name, [cachedAsyncBuffer(await asyncBufferFromUrl({ url: name, fetch: options.fetch }))], names);
   }
   if (!isUrl && looksLocal) {
@@ -39,7 +44,7 @@ export async function openTextSource(
     }
     if (!format) throw new InputError(`${name}: unknown dataset format; use .parquet, .csv, .jsonl or .txt`);
     if (format === "parquet") return ParquetSource.open(name, [await asyncBufferFromPath(name)], names);
-    return await streamed(format, name, () => Deno.open(name).then((f) => f.readable), names);
+    return await streamed(format, name, () => Deno.open(name).then((f) => f.readable), names, options.check);
   }
   if (!/^[\w.-]+(\/[\w.-]+)?$/.test(name)) {
     throw new InputError(`dataset.name "${name}" is neither a file nor a Hugging Face dataset name (owner/name)`);
@@ -52,14 +57,21 @@ export async function openTextSource(
   });
 }
 
-/** A text format read line by line; its checking pass runs now, so bad input is reported before any work. */
-async function streamed(format: string, label: string, open: OpenBytes, names: { text: string; index: string }): Promise<TextSource> {
+/** A text format read line by line; its checking pass runs now (unless `check` is false), so bad input is
+ * reported before any work. */
+async function streamed(
+  format: string,
+  label: string,
+  open: OpenBytes,
+  names: { text: string; index: string },
+  check = true,
+): Promise<TextSource> {
   const source = format === "csv"
     ? new CsvSource(label, open, names)
     : format === "txt"
     ? new TextLinesSource(label, open, names)
     : new JsonlSource(label, open, names);
-  await source.count();
+  if (check) await source.count();
   return source;
 }
 

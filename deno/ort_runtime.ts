@@ -31,9 +31,20 @@ export const loadOrt: OrtLoader = async (device, log = () => {}) => {
     return { ...rt, description: `wasm (fallback: no WebGPU adapter for ${device})` };
   }
   const ort = await import("onnxruntime-web");
-  ort.env.wasm.numThreads = Math.max(1, Math.min(4, navigator.hardwareConcurrency ?? 1));
+  ort.env.wasm.numThreads = wasmThreads(Deno.env.get("ICHIGO_WASM_THREADS"));
   return runtime(ort, "wasm", `wasm (${ort.env.wasm.numThreads} thread(s))`, true, ["wasm"]);
 };
+
+/** Threads per wasm session: up to 4 of the machine's cores, or ICHIGO_WASM_THREADS (1-64). The test suite
+ * uses 1 (scripts/test.sh says why). */
+export function wasmThreads(setting: string | undefined): number {
+  if (setting !== undefined && setting !== "") {
+    const n = Number(setting);
+    if (!Number.isInteger(n) || n < 1 || n > 64) throw new ModelError(`ICHIGO_WASM_THREADS: expected an integer from 1 to 64, got "${setting}"`);
+    return n;
+  }
+  return Math.max(1, Math.min(4, navigator.hardwareConcurrency ?? 1));
+}
 
 interface GPUAdapterLike {
   features: { has(name: string): boolean };

@@ -1,6 +1,7 @@
 // The rows an output already holds, kept compact for resume of multi-million-row jobs: indices in one sorted
 // Float64Array and their text hashes in a Uint32Array (two words per row), about 16 bytes per row and no
 // per-row objects. Built shard by shard, frozen once, then looked up by binary search.
+import { textHashWords } from "./row_hash.ts";
 
 export class DoneRows {
   #index = new Float64Array(1024);
@@ -69,6 +70,16 @@ export class DoneRows {
     const [a, b] = [this.#hash[2 * at], this.#hash[2 * at + 1]];
     if (a === 0 && b === 0) return undefined;
     return a.toString(16).padStart(8, "0") + b.toString(16).padStart(8, "0");
+  }
+
+  /** Whether `text` hashes to the done row's recorded text hash; undefined when not done or recorded without one. */
+  sameText(index: number, text: string): boolean | undefined {
+    const at = this.#find(index);
+    if (at < 0) return undefined;
+    const [a, b] = [this.#hash[2 * at], this.#hash[2 * at + 1]];
+    if (a === 0 && b === 0) return undefined;
+    const words = textHashWords(text);
+    return words[0] === a && words[1] === b;
   }
 
   *[Symbol.iterator](): IterableIterator<number> {

@@ -9,6 +9,7 @@ import { encodeFailedIndices, decodeJsonIndices, decodeShard } from "./shard_for
 import { DETAILS_RE, FAILED_RE, failedFile, SHARD_RE, SPLIT_RE } from "./shard_names.ts";
 import { decodeSidecar, SIDECAR_RE, sidecarFile, tokenProblem } from "./sidecar.ts";
 import { sha256Hex } from "../sha256.ts";
+import { type FileDigest, fileDigests } from "./file_digests.ts";
 import type { Storage } from "./storage.ts";
 import { quarantine } from "./quarantine.ts";
 
@@ -26,6 +27,9 @@ export interface OutputState {
   problems: string[];
   duplicates: number[];
 }
+
+type Settled = { bytes: Uint8Array | undefined } | { error: unknown };
+const settle = (p: Promise<Uint8Array | undefined>): Promise<Settled> => p.then((bytes) => ({ bytes }), (error) => ({ error }));
 
 export interface ScanOptions {
   /** Report damage instead of repairing it; never write, move or remove. */
@@ -49,39 +53,51 @@ export async function scanOutput(storage: Storage, logger: Logger, options: Scan
     state.quarantined.push({ file, reason });
     if (!readOnly) await quarantine(storage, file); // a failure here (quarantine/ is a symlink...) stops the run
   };
-  const readOrNote = async (file: string): Promise<Uint8Array | undefined> => {
-    try {
-      return await storage.read(file);
-    } catch (e) {
-      problem(file, `cannot be read (${(e as Error).message})`, "skipped; its rows will be redone", "skip it and redo its rows");
-      return undefined;
-    }
+  const noted = (file: string, got: Settled): Uint8Array | undefined => {
+    if ("bytes" in got) return got.bytes;
+    problem(file, `cannot be read (${(got.error as Error).message})`, "skipped; its rows will be redone", "skip it and redo its rows");
+    return undefined;
   };
+  const readOrNote = async (file: string) => noted(file, await settle(storage.read(file)));
 
-  for (const file of [...files].sort()) {
-    const m = file.match(SHARD_RE);
-    if (!m) continue;
-    const key = m[1];
-    const sideName = sidecarFile(key);
-    const bytes = await readOrNote(file);
-    if (!bytes) {
-      state.keys.add(key); // still there: a new shard must not take its name
-      continue;
-    }
-    if (files.has(sideName)) {
-      let side;
+  // A shard with a sidecar is judged by its size and sha256 (its tokens are not read), hashed where the storage
+  // does it best (the file system: in a worker, overlapping the sidecar decoding here); verdicts, moves and log
+  // lines come one shard at a time, in file order.
+  const shardFiles = [...files].sort().filter((f) => SHARD_RE.test(f));
+  const keyOf = (file: string) => file.match(SHARD_RE)![1];
+  const digests = fileDigests(storage, shardFiles.filter((f) => files.has(sidecarFile(keyOf(f)))))[Symbol.asyncIterator]();
+  try {
+    for (const file of shardFiles) {
+      const key = keyOf(file);
+      const sideName = sidecarFile(key);
+      if (!files.has(sideName)) {
+        await judgeUnvouched(file, key);
+        continue;
+      }
+      // The sidecar first: it is decoded here while the shard is still being hashed.
+      let side, sideError;
       try {
         side = decodeSidecar((await readOrNote(sideName)) ?? new Uint8Array());
       } catch (e) {
-        await moveAway(sideName, `damaged sidecar (${(e as Error).message})`, false);
+        sideError = e as Error;
+      }
+      const digest: FileDigest = (await digests.next()).value;
+      if (digest.path !== file) throw new Error(`internal: digest of ${digest.path} where ${file} was expected`);
+      if (digest.missing || digest.error) {
+        if (digest.error) noted(file, { error: new Error(digest.error) });
+        state.keys.add(key); // still there: a new shard must not take its name
+        continue;
+      }
+      if (!side) {
+        await moveAway(sideName, `damaged sidecar (${sideError?.message})`, false);
         await moveAway(file, `its sidecar ${sideName} is damaged, so it cannot be verified`);
         continue;
       }
       const reason = side.shard !== file
         ? `its sidecar describes ${side.shard}`
-        : side.bytes !== bytes.length
-        ? `size ${bytes.length} bytes, its sidecar recorded ${side.bytes} (damaged or edited)`
-        : (await sha256Hex(bytes)) !== side.sha256
+        : side.bytes !== digest.bytes
+        ? `size ${digest.bytes} bytes, its sidecar recorded ${side.bytes} (damaged or edited)`
+        : digest.sha256 !== side.sha256
         ? "checksum mismatch: its bytes changed since they were written (damaged or edited)"
         : undefined;
       if (reason) {
@@ -94,20 +110,30 @@ export async function scanOutput(storage: Storage, logger: Logger, options: Scan
       state.keys.add(key);
       state.shards.push(file);
       await checkSideFiles(storage, key, side.files, side.failed, files, readOnly, problem, moveAway);
-      continue;
     }
-    // No sidecar: output of a version before sidecars (or one deleted by hand). Decode and check the tokens.
+  } finally {
+    await digests.return?.();
+  }
+
+  /** A shard without a sidecar: output of a version before sidecars (or one deleted by hand). */
+  async function judgeUnvouched(file: string, key: string) {
+    const bytes = await readOrNote(file);
+    if (!bytes) {
+      state.keys.add(key);
+      return;
+    }
+    // Decode it and check the tokens.
     let rows;
     try {
       rows = await decodeShard(file, bytes);
     } catch (e) {
       await moveAway(file, `does not decode (${(e as Error).message})`);
-      continue;
+      return;
     }
     const bad = tokenProblem(rows, options.codebooks ?? 2);
     if (bad) {
       await moveAway(file, `tokens break the format (${bad})`);
-      continue;
+      return;
     }
     for (const r of rows) state.done.add(r.index, undefined);
     state.keys.add(key);

@@ -11,4 +11,16 @@ export interface Storage {
   /** Paths (relative) starting with `prefix`. Absent when the backend cannot enumerate: resume is then off. */
   list?(prefix?: string): Promise<string[]>;
   remove?(path: string): Promise<void>;
+  /** The sha256 and size of each file, in order, computed where it costs the caller least (a resume checks
+   * every shard). Absent: files are read and hashed by the caller (core/sink/file_digests.ts). */
+  digests?(paths: string[]): AsyncIterable<FileDigest>;
+}
+
+/** A file's sha256 (lowercase hex) and size; or that it is missing, or why it cannot be read. */
+export interface FileDigest {
+  path: string;
+  sha256?: string;
+  bytes?: number;
+  missing?: true;
+  error?: string;
 }

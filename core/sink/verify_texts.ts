@@ -3,7 +3,6 @@
 import { InputError } from "../errors.ts";
 import type { TextSource } from "../source/text_source.ts";
 import type { DoneRows } from "./done_rows.ts";
-import { textHash } from "./row_hash.ts";
 
 /** Also counts how many of the dataset's rows are done and how many failed earlier (`failed`), so the run knows
  * exactly what is left (done rows whose index left the dataset do not count as skipped). */
@@ -15,18 +14,23 @@ export async function verifyDoneTexts(
 ): Promise<{ done: number; failed: number }> {
   const seen = { done: 0, failed: 0 };
   if (done.size === 0 && failed.size === 0) return seen;
-  for await (const row of source.read({ signal })) {
+  // A source that still owes its checking pass makes it during a read that runs to the end: read on, so the run
+  // needs no second pass, and report a changed row only after the file proved well-formed (a malformed file gets
+  // the message it would get in a fresh run).
+  const toEnd = source.unchecked?.() === true;
+  let changed: InputError | undefined;
+  for await (const row of source.read({ signal, checkDuringRead: toEnd })) {
     if (failed.has(row.index)) seen.failed++;
     if (!done.has(row.index)) continue;
-    const recorded = done.hashOf(row.index);
-    if (recorded !== undefined && !row.problem && recorded !== textHash(row.text)) {
-      throw new InputError(`${source.label}: row ${row.index}: dataset changed since the output was written (the text ` +
-        `differs from the one its tokens were made from); nothing was done: restore the dataset, or start a new job in another save_dir`);
+    const same = done.sameText(row.index, row.text);
+    if (same !== undefined && (row.problem || !same)) {
+      changed ??= new InputError(`${source.label}: row ${row.index}: dataset changed since the output was written (` +
+        (row.problem ?? "the text differs from the one its tokens were made from") +
+        `); nothing was done: restore the dataset, or start a new job in another save_dir`);
+      if (!toEnd) throw changed;
     }
-    if (recorded !== undefined && row.problem) {
-      throw new InputError(`${source.label}: row ${row.index}: dataset changed since the output was written (${row.problem}); nothing was done`);
-    }
-    if (++seen.done === done.size && seen.failed === failed.size) break;
+    if (++seen.done === done.size && seen.failed === failed.size && !toEnd) break;
   }
+  if (changed) throw changed;
   return seen;
 }

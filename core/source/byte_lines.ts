@@ -24,9 +24,14 @@ export function decodeLine(label: string, bytes: Uint8Array, line: number, decod
   }
 }
 
-/** Splits on "\n" at the byte level, so a bad byte never hides a line break and line numbers stay exact. */
+/**
+ * Splits on "\n" at the byte level, so a bad byte never hides a line break and line numbers stay exact. The
+ * complete lines of each chunk are decoded in one call (a call per line costs more than the decoding), and
+ * only a span that is not valid UTF-8 is decoded line by line, to name the line the bad byte is on.
+ */
 export async function* byteLines(label: string, open: OpenBytes, signal?: AbortSignal): AsyncGenerator<Line> {
   const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+  const keepBom = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   const reader = (await open()).getReader();
   // The unfinished line so far, in parts (joined once: a long line over many chunks is not copied again and again).
   let parts: Uint8Array[] = [];
@@ -49,17 +54,16 @@ export async function* byteLines(label: string, open: OpenBytes, signal?: AbortS
       signal?.throwIfAborted();
       const { done, value } = await reader.read();
       if (done) break;
-      let start = 0;
-      for (;;) {
-        const nl = value.indexOf(0x0a, start);
-        if (nl < 0) break;
-        const bytes = take(value.subarray(start, nl));
-        yield { number: ++number, text: decodeLine(label, bytes, number, decoder) };
-        start = nl + 1;
+      const end = value.lastIndexOf(0x0a);
+      if (end >= 0) {
+        // Lines are decoded as they were one at a time: a byte order mark at a line's start is dropped.
+        for (const text of decodeLines(label, take(value.subarray(0, end)), number, keepBom)) {
+          yield { number: ++number, text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text };
+        }
       }
-      if (start < value.length) {
-        parts.push(value.slice(start));
-        held += value.length - start;
+      if (end + 1 < value.length) {
+        parts.push(value.slice(end + 1));
+        held += value.length - end - 1;
         if (held > MAX_LINE_BYTES) {
           throw new InputError(`${label}: line ${number + 1} is longer than ${MAX_LINE_BYTES / 1024 / 1024} MiB; is this a text file?`);
         }
@@ -68,6 +72,24 @@ export async function* byteLines(label: string, open: OpenBytes, signal?: AbortS
     if (held > 0) yield { number: ++number, text: decodeLine(label, take(new Uint8Array(0)), number, decoder) };
   } finally {
     await reader.cancel().catch(() => {});
+  }
+}
+
+/** Whole lines (bytes between line breaks, without the last one) as strings; `before` lines precede them. */
+function decodeLines(label: string, bytes: Uint8Array, before: number, decoder: TextDecoder): string[] {
+  try {
+    return decoder.decode(bytes).split("\n");
+  } catch {
+    // Not UTF-8 somewhere (a line break is never part of a character, so some line is bad): decode line by
+    // line, so the error names the line the bad byte is on.
+    const out: string[] = [];
+    let start = 0;
+    for (;;) {
+      const nl = bytes.indexOf(0x0a, start);
+      out.push(decodeLine(label, bytes.subarray(start, nl < 0 ? bytes.length : nl), before + out.length + 1, decoder));
+      if (nl < 0) return out;
+      start = nl + 1;
+    }
   }
 }
 

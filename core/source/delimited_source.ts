@@ -6,7 +6,7 @@ import Papa from "papaparse";
 import { InputError } from "../errors.ts";
 import { byteLines, type Line, type OpenBytes, stringBytes } from "./byte_lines.ts";
 import { checkColumns, type ColumnNames, DuplicateGuard, toSourceRow } from "./rows.ts";
-import type { SourceRow, TextSource } from "./text_source.ts";
+import type { ReadOptions, SourceRow, TextSource } from "./text_source.ts";
 
 export type { OpenBytes } from "./byte_lines.ts";
 
@@ -85,11 +85,20 @@ abstract class StreamedRecords implements TextSource {
     return this.#scan;
   }
 
+  unchecked(): boolean {
+    return this.#scan === undefined;
+  }
+
   async count(): Promise<number> {
     return (await this.#check()).rows;
   }
 
-  async *read(options: { only?: ReadonlySet<number>; signal?: AbortSignal } = {}): AsyncIterable<SourceRow> {
+  read(options: ReadOptions = {}): AsyncIterable<SourceRow> {
+    const fused = options.checkDuringRead && this.#scan === undefined && !options.only;
+    return fused ? this.#checkingRead(options.signal) : this.#checkedRead(options);
+  }
+
+  async *#checkedRead(options: ReadOptions): AsyncIterable<SourceRow> {
     const { hasIndex } = await this.#check();
     const guard = new DuplicateGuard(this.label, (p) => this.describe(p));
     let wanted = options.only?.size;
@@ -102,6 +111,38 @@ abstract class StreamedRecords implements TextSource {
       // Every wanted index is found (indices are unique): the rest of the file has nothing for this read.
       if (wanted !== undefined && --wanted === 0) return;
     }
+  }
+
+  /**
+   * A read that is also the checking pass (`checkDuringRead`: a resume reads the whole file once, not twice). Whether rows
+   * carry the index column is taken from the first record: in a well-formed file all records agree, and one
+   * that disagrees makes the file malformed, which the full checking pass then reports exactly as it would have.
+   * Only a read that reaches the end counts as the check.
+   */
+  async *#checkingRead(signal?: AbortSignal): AsyncIterable<SourceRow> {
+    let columns: string[] | undefined;
+    const known = (c: string[]) => {
+      columns = c;
+      checkColumns(this.label, c, this.names);
+    };
+    const guard = new DuplicateGuard(this.label, (p) => this.describe(p));
+    let rows = 0, hasIndex: boolean | undefined;
+    for await (const r of this.records(byteLines(this.label, this.open, signal), known)) {
+      signal?.throwIfAborted();
+      const withIndex = this.names.index in r.record;
+      hasIndex ??= withIndex;
+      if (withIndex !== hasIndex) {
+        await this.#check(); // throws the malformed file's own message
+        throw new Error(`internal: ${this.label}: the checking pass accepted a file whose records disagree on "${this.names.index}"`);
+      }
+      rows++;
+      const row = toSourceRow(this.label, r.record, r.row, this.names, hasIndex, this.describe(r.position));
+      guard.check(row.index, r.position);
+      yield row;
+    }
+    if (!columns) known([]);
+    if (rows === 0) throw new InputError(`${this.label}: the file holds no rows`);
+    this.#scan ??= Promise.resolve({ rows, hasIndex: hasIndex ?? false });
   }
 }
 

@@ -9,7 +9,7 @@ import { runCli } from "./cli_helpers.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
-Deno.test("demo config end to end (test mode, 6 rows, 2 workers, fresh cache): models converted once; CSV shards of EnCodec tokens; speak reproduces row 0", async () => {
+Deno.test("demo config end to end (test mode, 6 rows, 2 workers, fresh cache): models converted once; CSV shards of EnCodec tokens; run again, no model prepared; speak reproduces row 0", async () => {
   const dir = await Deno.makeTempDir({ prefix: "demo_run_" });
   const env = { ICHIGO_CACHE: `${dir}/cache` };
   const cfg = `${dir}/demo_test.yaml`;
@@ -37,6 +37,19 @@ Deno.test("demo config end to end (test mode, 6 rows, 2 workers, fresh cache): m
   for (const tokens of rows.values()) {
     assert.ok(tokens.length > 0 && tokens.length % 2 === 0 && tokens.every((t) => t >= 0 && t < 1024));
   }
+  // The finished job run again (an empty model cache): nothing is left, so no model is even fetched or converted.
+  const again = await runCli(["--config", cfg, "--test"], { ICHIGO_CACHE: `${dir}/cache_unused` });
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stderr + again.stdout, /nothing left to do/);
+  assert.doesNotMatch(again.stderr + again.stdout, /converting/);
+  const cached = (() => {
+    try {
+      return [...Deno.readDirSync(`${dir}/cache_unused`)].length;
+    } catch {
+      return 0; // not even made
+    }
+  })();
+  assert.equal(cached, 0);
   const source = await ParquetSource.open("sample", [await asyncBufferFromPath(`${ROOT}/data/sample_prompts.parquet`)], { text: "prompt", index: "index" });
   let first = "";
   for await (const r of source.read({ only: new Set([0]) })) first = r.text;

@@ -5,7 +5,7 @@ import { parquetWriteBuffer } from "hyparquet-writer";
 import Papa from "papaparse";
 import { InputError } from "../../core/errors.ts";
 import { CsvSource, JsonlSource, type OpenBytes, TextLinesSource } from "../../core/source/delimited_source.ts";
-import { ParquetSource } from "../../core/source/parquet_source.ts";
+import { ParquetSource, sliceRows } from "../../core/source/parquet_source.ts";
 import { DuplicateGuard } from "../../core/source/rows.ts";
 import type { SourceRow, TextSource } from "../../core/source/text_source.ts";
 import { openTextSource } from "../../deno/open_source.ts";
@@ -101,6 +101,61 @@ Deno.test("read({only}) stops reading once every wanted row is found", async () 
   assert.ok(pulled <= 4000, `read ${pulled} bytes for rows 3 and 10`);
 });
 
+Deno.test("checkDuringRead: one pass gives the rows of a checked read, leaves nothing owed, and every malformed file its own message", async () => {
+  const text = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ index: 2 * i, prompt: `p${i} ✓` }) + "\n").join("");
+  let opened = 0;
+  const counting = (t: string): OpenBytes => () => (opened++, chunked(t, 1000)());
+  const source = new JsonlSource("r.jsonl", counting(text), names);
+  assert.equal(source.unchecked(), true);
+  const rows: SourceRow[] = [];
+  for await (const r of source.read({ checkDuringRead: true })) rows.push(r);
+  assert.equal(opened, 1, "one pass over the file");
+  assert.equal(source.unchecked(), false);
+  assert.equal(await source.count(), 3000);
+  assert.equal(opened, 1, "count() after the read costs no pass");
+  assert.deepEqual(rows, await rowsOf(new JsonlSource("r.jsonl", text, names)));
+
+  // A read cut short is no check: the check is still owed, and count() makes it.
+  const cut = new JsonlSource("c.jsonl", counting(text), names);
+  for await (const _ of cut.read({ checkDuringRead: true })) break;
+  assert.equal(cut.unchecked(), true);
+  assert.equal(await cut.count(), 3000);
+
+  // Malformed files: the read ends with the error a checked read (count()) gives, rows or not before it.
+  const good = text.split("\n").slice(0, 2000).join("\n");
+  const cases: [string, string | Uint8Array][] = [
+    ["i.jsonl", '{"prompt": "a"}\n{"index": 1, "prompt": "b"}\n'], // the first row lacks the index others have
+    ["k.jsonl", good + '\n{"prompt": "no index"}\n' + good.split("\n").slice(1, 3).join("\n").replaceAll("p", "q")],
+    ["k2.jsonl", good + '\n{"prompt": "no index"}\n{oops\n'], // an immediate error after the deferred one wins
+    ["d.jsonl", good + "\n" + JSON.stringify({ index: 10, prompt: "again" })],
+    ["n.jsonl", '{"index": 1, "text": "a"}\n{"index": 2, "text": "b"}\n'], // no text column
+    ["e.jsonl", "\n\n"],
+    ["u.jsonl", Uint8Array.from([...new TextEncoder().encode(good + '\n{"index": 9999, "prompt": "'), 0xff, 0x22, 0x7d, 0x0a])],
+    ["q.csv", 'index,prompt\n1,a\n2,"never closed\n3,b\n'],
+    ["h.csv", "index,other\n1,a\n"],
+    ["x.csv", "index,prompt\n1,a\n1,b\n"],
+  ];
+  for (const [label, body] of cases) {
+    const make = () => label.endsWith(".csv") ? new CsvSource(label, chunked(body, 333), names) : new JsonlSource(label, chunked(body, 333), names);
+    const expected = await errorOf(make().count());
+    const during = await errorOf((async () => {
+      for await (const _ of make().read({ checkDuringRead: true })) { /* rows before the error */ }
+    })());
+    assert.equal(during, expected, label);
+  }
+});
+
+Deno.test("byteLines: a line's byte order mark is dropped as when lines were decoded one at a time; bad bytes name their line", async () => {
+  const body = "\uFEFFfirst\n\uFEFF\uFEFFsecond\nthird\n\uFEFFlast";
+  for (const size of [1, 4, 1 << 16]) {
+    assert.deepEqual((await rowsOf(new TextLinesSource("b.txt", chunked(body, size), names))).map((r) => r.text), ["first", "\uFEFFsecond", "third", "last"]);
+  }
+  const bad = Uint8Array.from([...new TextEncoder().encode("a\nb\nc"), 0xc3, ...new TextEncoder().encode("\nd\n")]);
+  for (const size of [2, 1 << 16]) {
+    assert.match(await errorOf(new TextLinesSource("bad.txt", chunked(bad, size), names).count()), /^bad\.txt: not valid UTF-8 text \(near line 3\)/);
+  }
+});
+
 Deno.test("DuplicateGuard: runs stay compact; out-of-order and gapped indices are still caught with the first place", () => {
   const g = new DuplicateGuard("f", (p) => `row ${p}`);
   for (let i = 0; i < 100_000; i++) g.check(1000 + i, i + 1); // one run
@@ -138,17 +193,22 @@ textSourceContract("CSV over HTTP, streamed", () => openTextSource(url("c.csv"))
 textSourceContract("JSONL over HTTP, streamed", () => openTextSource(url("c.jsonl")));
 
 Deno.test("parquet: a row group larger than one decoding slice gives every row once, in order", async () => {
-  const n = 25_001;
+  // 1,500 texts of 12,000 characters: 18 MB of text in one row group, more than one 2 MiB slice.
+  const n = 1_500;
+  const textOf = (i: number) => `text ${i} `.padEnd(12_000, String.fromCharCode(97 + (i % 26)));
   const bytes = new Uint8Array(parquetWriteBuffer({
     columnData: [
       { name: "index", data: BigInt64Array.from({ length: n }, (_, i) => BigInt(3 * i)), type: "INT64" },
-      { name: "prompt", data: Array.from({ length: n }, (_, i) => `text ${i}`), type: "STRING" },
+      { name: "prompt", data: Array.from({ length: n }, (_, i) => textOf(i)), type: "STRING" },
     ],
     rowGroupSize: n,
+    pageSize: 1 << 20,
   }));
   const file = { byteLength: bytes.length, slice: (s: number, e?: number) => bytes.slice(s, e).buffer };
   const source = await ParquetSource.open("big.parquet", [file], names);
   const rows = await rowsOf(source);
   assert.equal(rows.length, n);
-  assert.ok(rows.every((r, i) => r.index === 3 * i && r.text === `text ${i}`));
+  assert.ok(rows.every((r, i) => r.index === 3 * i && r.text === textOf(i)));
+  assert.ok(sliceRows(n, n * 12_000) < n, "the group is read in two slices");
+  assert.deepEqual([sliceRows(100_000, 10_000_000), sliceRows(5_000_000, 500_000_000), sliceRows(10, 0), sliceRows(1000, 1e9)], [10_000, 10_000, 10, 100]);
 });
