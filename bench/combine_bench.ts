@@ -7,6 +7,7 @@ import { commitShard } from "../core/sink/shard_writer.ts";
 import { encodeJobFile, jobIdentityOf } from "../core/job/identity.ts";
 import { resolveConfig } from "../core/config/load.ts";
 import { FsStorage } from "../deno/fs_storage.ts";
+import { taskArgs } from "./task_command.ts";
 
 const num = (args: string[], name: string, fallback: number) => Number(args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? fallback);
 
@@ -42,9 +43,8 @@ export async function run(args: string[]) {
       const key = `${String(part[0].index).padStart(9, "0")}_${String(part[part.length - 1].index).padStart(9, "0")}`;
       await commitShard(storage, "csv", key, part, [], 2);
     }
-    const script = new URL("../deno/cli/combine.ts", import.meta.url).pathname;
     const out = await new Deno.Command("/usr/bin/time", {
-      args: ["-f", "peak_kb=%M wall_s=%e", Deno.execPath(), "run", "-A", script, "--config", `${dir}/cfg.yaml`],
+      args: ["-f", "peak_kb=%M wall_s=%e", Deno.execPath(), ...taskArgs("combine", ["--config", `${dir}/cfg.yaml`])],
       stdout: "piped",
       stderr: "piped",
     }).output();

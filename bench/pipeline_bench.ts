@@ -5,6 +5,7 @@
 //   deno task bench pipeline --rows 2000000 --source jsonl [--engines instant|demo] [--workers 2]
 //     [--save-batch-size 1000] [--by-rows: peak RSS as the shards fill] [--keep]
 import { parquetWriteBuffer } from "hyparquet-writer";
+import { taskArgs } from "./task_command.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const SOURCES = ["jsonl", "csv", "txt", "parquet"] as const;
@@ -75,7 +76,7 @@ interface Measured {
 async function runCli(args: string[], env: Record<string, string>, out?: { dir: string; shardRows: number }): Promise<Measured> {
   const t0 = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}/deno/main.ts`, ...args],
+    args: taskArgs("run", args),
     env,
     stdout: "null",
     stderr: "piped",

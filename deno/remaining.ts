@@ -17,9 +17,10 @@ async function remaining(args: string[]): Promise<number> {
     return 0;
   }
   const { state } = await readOutput(config);
-  const source = await openTextSource(config.dataset);
+  // One read of the dataset, which is also its checking pass: nothing is printed before it ends.
+  const source = await openTextSource(config.dataset, { check: false });
   const todo: number[] = [];
-  for await (const row of source.read()) if (!state.done.has(row.index)) todo.push(row.index);
+  for await (const row of source.read({ checkDuringRead: true })) if (!state.done.has(row.index)) todo.push(row.index);
   const json = JSON.stringify(todo);
   if (typeof values.out === "string") {
     await Deno.writeTextFile(values.out, json + "\n");
