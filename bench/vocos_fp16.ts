@@ -1,10 +1,14 @@
 // fp16 Vocos against fp32 (real size, seeded random weights) on one provider: the waveform's SNR in dB, fp32 as
-// the signal and the difference as the noise. Usage: deno run -A bench/vocos_fp16.ts [--device=webgpu]
+// the signal and the difference as the noise, and the EnCodec codes (fp32 EnCodec, real size, random weights,
+// 1.5 kbps, on cpu) of the two waveforms compared. Usage: deno run -A bench/vocos_fp16.ts [--device=webgpu]
 //   [--seconds=2]   (prints one JSON line)
 import { loadOrt } from "../deno/ort_runtime.ts";
 import { loadCheckpoint } from "../models/checkpoint/load_checkpoint.ts";
 import { stateDict, torchSave } from "../models/checkpoint/writer.ts";
-import { seededRandom } from "../models/encodec/random_weights.ts";
+import { EncodecCodec } from "../models/encodec/codec.ts";
+import { buildEncoder } from "../models/encodec/graph.ts";
+import { randomEncodecStateDict, REAL_ENCODEC, seededRandom } from "../models/encodec/random_weights.ts";
+import { readEncodec } from "../models/encodec/weights.ts";
 import { buildVocos } from "../models/vocos/graph.ts";
 import { randomVocosStateDict, REAL_VOCOS } from "../models/vocos/random_weights.ts";
 import { Vocoder } from "../models/vocos/vocoder.ts";
@@ -33,11 +37,18 @@ export async function vocosFp16(device: string, seconds: number) {
     wave[p] = await vocoder.decode(codes, 4, frames);
     await vocoder.dispose();
   }
+  const encoder = buildEncoder(readEncodec(loadCheckpoint(torchSave(stateDict(randomEncodecStateDict(REAL_ENCODEC, 1)))).tensors), 2);
+  const codec = await EncodecCodec.create(await loadOrt("cpu"), { encoder, codebooks: 2 });
+  const a = await codec.encode(wave.fp32, 24000), b = await codec.encode(wave.fp16, 24000);
+  await codec.dispose();
+  let equal = 0;
+  a.forEach((v, i) => (equal += v === b[i] ? 1 : 0));
   return {
     provider: rt.description,
     seconds,
     bytes: { fp32: graphs.fp32.length, fp16: graphs.fp16.length },
     snrDb: snrDb(wave.fp32, wave.fp16),
+    encodecCodes: { equal, total: Math.max(a.length, b.length) },
     wallSeconds: (performance.now() - t0) / 1000,
   };
 }
