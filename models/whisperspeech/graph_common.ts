@@ -134,7 +134,7 @@ export class BlockBuilder {
 
   /**
    * q @ kv (kv = K^T or V), float32 out. With `half` kv is a float16 cache: the product runs in float16 on the
-   * cache as stored. Casting V up to float32 first halves the logits error (README, fp16) but reads the cache,
+   * cache as stored. Casting V up to float32 first about halves the logits error (README, fp16) but reads the cache,
    * writes it in float32 and reads that again every step: more traffic than an fp32 cache.
    */
   #kvMatMul(a: Value, kv: Value, half: boolean): Value {
