@@ -12,7 +12,7 @@ import type { Parity } from "./gpu_check_parity.ts";
 import type { Fp16Agreement } from "./fp16_agreement.ts";
 import { parsePlacement, type Placement } from "./gpu_check_placement.ts";
 
-const GRAPHS = ["t2s_encoder", "t2s_decoder", "t2s_decoder_fp16", "s2a_encoder", "s2a_decoder", "s2a_decoder_fp16", "vocos", "encodec_encoder_2q"];
+const GRAPHS = ["t2s_encoder", "t2s_encoder_fp16", "t2s_decoder", "t2s_decoder_fp16", "s2a_encoder", "s2a_encoder_fp16", "s2a_decoder", "s2a_decoder_fp16", "vocos", "encodec_encoder_2q"];
 const here = (f: string) => new URL(f, import.meta.url).pathname;
 const opt = (args: string[], name: string) => {
   const i = args.indexOf(`--${name}`);
@@ -138,8 +138,8 @@ export async function gpuCheck(args: string[]): Promise<number> {
       const a = lastJson<Fp16Agreement>(f.stdout);
       report.fp16 = a ?? { error: failure(f) };
       say(a
-        ? `fp16 vs fp32 decoders (micro, greedy): first-step logits max error ${(100 * a.firstStepLogits.t2s).toFixed(2)}% (T2S) / ` +
-          `${(100 * a.firstStepLogits.s2a).toFixed(2)}% (S2A) of their spread; tokens equal T2S ${a.t2s?.equal}/${a.t2s?.total} ` +
+        ? `fp16 vs fp32 graphs (micro, greedy): first-step logits max error ${(100 * (a.firstStepLogits?.t2s ?? NaN)).toFixed(2)}% (T2S) / ` +
+          `${(100 * (a.firstStepLogits?.s2a ?? NaN)).toFixed(2)}% (S2A) of their spread; tokens equal T2S ${a.t2s?.equal}/${a.t2s?.total} ` +
           `(first difference at ${a.t2s?.firstDifference ?? "none"}), S2A ${a.s2a?.equal}/${a.s2a?.total} (first difference at ` +
           `${a.s2a?.firstDifference ?? "none"}) (${a.seconds.toFixed(0)} s)`
         : `fp16 FAILED: ${failure(f)}`);

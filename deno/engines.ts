@@ -38,5 +38,5 @@ export const createEngines: CreateEngines = async (spec, log = () => {}) => {
   const { codec, model: codecModel } = await loadEncodec(spec.models.codec!, spec.device, spec.bandwidth, { ...store, decoder: false });
   const random = hasRandomWeights(t2s, s2a, vocos, codecModel);
   if (random) log("DEMO MODELS WITH RANDOM WEIGHTS: the output is noise-shaped tokens, not speech (set models.* to real checkpoints)");
-  return { tts, codec, description: `${rt.description}, ${precision} decoders${random ? ", demo models (random weights)" : ""}` };
+  return { tts, codec, description: `${rt.description}, ${precision} T2S/S2A${random ? ", demo models (random weights)" : ""}` };
 };

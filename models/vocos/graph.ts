@@ -2,8 +2,11 @@
 // Codes index the stacked EnCodec codebooks (code + 1024 q) and are summed; the ConvNeXt backbone uses
 // AdaLayerNorm rows picked by bandwidth_id; the ISTFT is in the graph: the inverse real DFT times the window
 // as two MatMuls, overlap-add by padding and summing the n_fft/hop chunks, trim, and the window² envelope.
+// fp16: the codebook table and the Linear weights (backbone MLPs, head) float16 with float16 products; convolutions,
+// LayerNorms, the magnitude/phase maths and the ISTFT stay float32.
 import { float, GraphBuilder, type Value } from "../onnx/graph_builder.ts";
 import { VOCOS } from "../whisperspeech/contract.ts";
+import { gatherRows, type GraphPrecision, matmulWeight, weightInit } from "../whisperspeech/graph_common.ts";
 import type { Tensor32, VocosWeights } from "./weights.ts";
 
 /** Windowed inverse real DFT bases [bins, n_fft]: frame = re @ C + im @ S (irfft ignores DC/Nyquist imag). */
@@ -21,7 +24,7 @@ export function istftBases(nFft: number, window: Float32Array) {
   return { c, s, bins };
 }
 
-export function buildVocos(w: VocosWeights): Uint8Array {
+export function buildVocos(w: VocosWeights, precision: GraphPrecision = "fp32"): Uint8Array {
   const g = new GraphBuilder("vocos");
   const t = (name: string, x: Tensor32) => g.initializer(name, x.data, x.shape);
   const codes = g.input(VOCOS.inputs.audioCodes, "int64", ["batch", "codebooks", "frames"]);
@@ -36,7 +39,8 @@ export function buildVocos(w: VocosWeights): Uint8Array {
   const codesF = g.op("Gather", [g.initializer("code_values", Float32Array.from({ length: rows }, (_, i) => i), [rows]), codes], { axis: 0 });
   const q = g.op("Sub", [g.op("CumSum", [g.op("Add", [g.op("Mul", [codesF, g.scalar(0)]), g.scalar(1)]), g.constant([1], [], "int32")]), g.scalar(1)]);
   const idx = g.op("Cast", [g.op("Add", [codesF, g.op("Mul", [q, g.scalar(w.bins)])])], { to: 6 });
-  const feats = g.op("ReduceSum", [g.op("Gather", [t("codebook_weights", w.codebooks), idx], { axis: 0 }), g.ints([1])], { keepdims: 0 }); // [B,T,C]
+  const table = weightInit(g, "codebook_weights", w.codebooks.data, w.codebooks.shape, precision);
+  const feats = g.op("ReduceSum", [gatherRows(g, table, idx, precision), g.ints([1])], { keepdims: 0 }); // [B,T,C]
   let x = g.op("Conv", [g.op("Transpose", [feats], { perm: [0, 2, 1] }), t("embed.weight", w.embed.weight), t("embed.bias", w.embed.bias)], {
     kernel_shape: [7], pads: [3, 3],
   });
@@ -54,7 +58,7 @@ export function buildVocos(w: VocosWeights): Uint8Array {
     const [out, inp] = p.weight.shape;
     const wt = new Float32Array(inp * out);
     for (let o = 0; o < out; o++) for (let i = 0; i < inp; i++) wt[i * out + o] = p.weight.data[o * inp + i];
-    return g.op("Add", [g.op("MatMul", [y, g.initializer(`${name}.wT`, wt, [inp, out])]), t(`${name}.b`, p.bias)]);
+    return g.op("Add", [matmulWeight(g, y, weightInit(g, `${name}.wT`, wt, [inp, out], precision), precision), t(`${name}.b`, p.bias)]);
   };
   const gelu = (y: Value) =>
     g.op("Mul", [g.op("Mul", [y, g.scalar(0.5)]), g.op("Add", [g.op("Erf", [g.op("Mul", [y, g.scalar(Math.SQRT1_2)])]), g.scalar(1)])]);

@@ -1,6 +1,7 @@
 // The ONNX graph contract between the WhisperSpeech converters (graphs) and the TypeScript generation loop.
 // Follows ../shared/docs/models.md section 5, plus `attention_mask` so items can join a running batch.
-// Float tensors float32; token tensors int64. Dynamic dims: B (batch), P (past length).
+// Float tensors float32 (K/V float16 in the fp16 twins, graph_common.ts); token tensors int64. Dynamic dims: B
+// (batch), P (past length).
 
 /** Sizes every graph set carries in its `model.json` descriptor (read by the loop, never hard-coded). */
 export interface WhisperSpeechDims {

@@ -7,10 +7,11 @@ import { S2A_DECODER, S2A_ENCODER, T2S_DECODER, T2S_ENCODER } from "./contract.t
 import { buildS2aDecoder, buildS2aEncoder } from "./s2a_graphs.ts";
 import { buildT2sDecoder, buildT2sEncoder } from "./t2s_graphs.ts";
 
-export const T2S_CONVERTER = "whisperspeech-t2s@3"; // 3: + the fp16 decoder
-export const S2A_CONVERTER = "whisperspeech-s2a@4"; // 3: codebook embeddings as one wide Gather (all nodes on WebGPU); 4: + the fp16 decoder
+export const T2S_CONVERTER = "whisperspeech-t2s@4"; // 3: + the fp16 decoder; 4: + fp16 encoder, float16 KV caches
+// 3: codebook embeddings as one wide Gather (all nodes on WebGPU); 4: + the fp16 decoder; 5: + fp16 encoder, float16 KV caches
+export const S2A_CONVERTER = "whisperspeech-s2a@5";
 
-/** The fp16 twin of a decoder graph file (processing.precision; graph_common.ts says what is float16). */
+/** The fp16 twin of a graph file (processing.precision; graph_common.ts says what is float16). */
 export const fp16File = (file: string) => file.replace(/\.onnx$/, "_fp16.onnx");
 
 interface Options {
@@ -22,20 +23,22 @@ interface Options {
 export const isT2s = (ck: Checkpoint) => whisperSpeechKind(ck) === "t2s";
 export const isS2a = (ck: Checkpoint) => whisperSpeechKind(ck) === "s2a";
 
-/** The encoder, the decoder and its fp16 twin, with the descriptor that names them. */
+/** The encoder and the decoder, each with its fp16 twin (the fp16 encoder gives the float16 cross K/V the fp16
+ * decoder reads), with the descriptor that names them. */
 function converted<S extends { dims: object }>(
   kind: "whisperspeech-t2s" | "whisperspeech-s2a",
   converter: string,
   names: { encoder: string; decoder: string },
   spec: S,
-  build: { encoder(spec: S): Uint8Array; decoder(spec: S, precision?: "fp16"): Uint8Array },
+  build: { encoder(spec: S, precision?: "fp16"): Uint8Array; decoder(spec: S, precision?: "fp16"): Uint8Array },
   o: Options,
 ) {
-  const decoderFp16 = fp16File(names.decoder);
+  const encoderFp16 = fp16File(names.encoder), decoderFp16 = fp16File(names.decoder);
   return {
     files: {
       [names.encoder]: build.encoder(spec),
       [names.decoder]: build.decoder(spec),
+      [encoderFp16]: build.encoder(spec, "fp16"),
       [decoderFp16]: build.decoder(spec, "fp16"),
     },
     descriptor: {
@@ -44,7 +47,7 @@ function converted<S extends { dims: object }>(
       converter,
       source_sha256: o.sourceSha256,
       source: o.label,
-      graphs: { encoder: names.encoder, decoder: names.decoder, decoder_fp16: decoderFp16 },
+      graphs: { encoder: names.encoder, decoder: names.decoder, encoder_fp16: encoderFp16, decoder_fp16: decoderFp16 },
       config: spec.dims as Record<string, unknown>,
       random_weights: o.randomWeights,
     } satisfies ModelDescriptor,

@@ -6,6 +6,7 @@ import type { InferenceSession, Tensor } from "onnxruntime-common";
 import type { OrtRuntime } from "../onnx/runtime.ts";
 import { S2A_DECODER, S2A_ENCODER, type WhisperSpeechDims } from "./contract.ts";
 import { decoderNames, KvBatch, kvShape } from "./kv_batch.ts";
+import type { KvType } from "./kv_store.ts";
 import { type SamplingOptions, sampleToken, stepNoise } from "./sampling.ts";
 import { SPEAKER_DIM } from "./speakers.ts";
 
@@ -28,6 +29,8 @@ export interface S2aModel {
   encoder: InferenceSession;
   decoder: InferenceSession;
   dims: WhisperSpeechDims;
+  /** The graphs' K/V element type (float16 for the fp16 graphs); float32 when absent. */
+  kvType?: KvType;
 }
 
 /** Acoustic tokens of one item: `codes[q * frames + t]`. */
@@ -62,7 +65,7 @@ export async function generateS2A(
     else if (it.speaker.length !== SPEAKER_DIM) results[i] = new Error(`speaker embedding has ${it.speaker.length} values, not ${SPEAKER_DIM}`);
     else queue.push(i);
   });
-  const kv = await KvBatch.create<S2aRow>(rt, kvShape(dims), decoderNames(S2A_DECODER));
+  const kv = await KvBatch.create<S2aRow>(rt, kvShape(dims), decoderNames(S2A_DECODER), model.kvType);
   let next = 0;
   const admit = async (finished: Set<S2aRow>) => {
     const room = Math.max(0, options.batchSize - (kv.live - finished.size));

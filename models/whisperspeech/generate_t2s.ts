@@ -6,6 +6,7 @@ import type { InferenceSession, Tensor } from "onnxruntime-common";
 import type { OrtRuntime } from "../onnx/runtime.ts";
 import { T2S_DECODER, T2S_ENCODER, type WhisperSpeechDims } from "./contract.ts";
 import { decoderNames, KvBatch, kvShape } from "./kv_batch.ts";
+import type { KvType } from "./kv_store.ts";
 import { type SamplingOptions, sampleToken, stepNoise } from "./sampling.ts";
 import { TEXT_SLOTS } from "./text.ts";
 
@@ -29,6 +30,8 @@ export interface T2sModel {
   encoder: InferenceSession;
   decoder: InferenceSession;
   dims: WhisperSpeechDims;
+  /** The graphs' K/V element type (float16 for the fp16 graphs); float32 when absent. */
+  kvType?: KvType;
 }
 
 interface T2sRow {
@@ -47,7 +50,7 @@ export async function generateT2S(
   const start = dims.startToken, eos = dims.eosToken, vocab = dims.vocab;
   const maxTokens = dims.maxPositions - 1;
   const results: (Int32Array | Error)[] = new Array(items.length);
-  const kv = await KvBatch.create<T2sRow>(rt, kvShape(dims), decoderNames(T2S_DECODER));
+  const kv = await KvBatch.create<T2sRow>(rt, kvShape(dims), decoderNames(T2S_DECODER), model.kvType);
   let next = 0;
   const admit = async (finished: Set<T2sRow>) => {
     const room = Math.max(0, options.batchSize - (kv.live - finished.size));

@@ -7,9 +7,13 @@ import type { Weights } from "./checkpoint_spec.ts";
 /** Large negative added to masked scores (exp underflows to exactly 0, as with -inf, without NaN rows). */
 export const MASKED = -1e9;
 
-/** fp32: every tensor float32. fp16: weight matrices and embedding tables stored and multiplied in float16; the
- * residual stream, LayerNorm, softmax, the KV caches and the logits stay float32 (a Cast at each edge). */
+/** fp32: every tensor float32. fp16: weight matrices and embedding tables stored and multiplied in float16, and
+ * the KV caches (self and cross) stored and read as float16; the residual stream, LayerNorm, rotary, attention
+ * scores and softmax, and the logits stay float32 (a Cast at each edge). */
 export type GraphPrecision = "fp32" | "fp16";
+
+/** The element type of the K/V tensors a graph of `precision` takes and gives. */
+export const kvType = (precision: GraphPrecision): "float16" | "float32" => (precision === "fp16" ? "float16" : "float32");
 
 /** float32 values as IEEE half bits (round to nearest even), the layout of an ONNX FLOAT16 tensor. */
 export function toHalfBits(data: Float32Array): Uint16Array {
@@ -53,7 +57,17 @@ export function gatherRows(g: GraphBuilder, table: Value, ids: Value, precision:
 /** float32 x @ W for a weight W made by weightInit: in float16 (out float32 again) when the weight is. */
 export function matmulWeight(g: GraphBuilder, x: Value, weight: Value, precision: GraphPrecision): Value {
   if (precision === "fp32") return g.op("MatMul", [x, weight]);
-  return g.op("Cast", [g.op("MatMul", [g.op("Cast", [x], { to: FLOAT16 }), weight])], { to: FLOAT });
+  return halfMatMul(g, x, weight);
+}
+
+/** float32 a @ float16 b, multiplied in float16, out float32. */
+function halfMatMul(g: GraphBuilder, a: Value, b: Value): Value {
+  return g.op("Cast", [g.op("MatMul", [g.op("Cast", [a], { to: FLOAT16 }), b])], { to: FLOAT });
+}
+
+/** A float32 K/V tensor as the graph's cache type (float16 in fp16 graphs). */
+export function toKv(g: GraphBuilder, x: Value, precision: GraphPrecision): Value {
+  return precision === "fp16" ? g.op("Cast", [x], { to: FLOAT16 }) : x;
 }
 
 export class BlockBuilder {
@@ -118,28 +132,39 @@ export class BlockBuilder {
     return this.g.op("Reshape", [this.g.op("Transpose", [x], { perm: [0, 2, 1, 3] }), this.g.ints([0, 0, this.heads * this.headDim])]);
   }
 
-  /** softmax(q k^T / sqrt(64) + mask) v; mask broadcastable to [B, H, Sq, Sk] or "" for none. */
-  attend(q: Value, k: Value, v: Value, mask: Value | ""): Value {
+  /**
+   * q @ kv (kv = K^T or V), float32 out. With `half` kv is a float16 cache: the product runs in float16 on the
+   * cache as stored. Casting V up to float32 first about halves the logits error (README, fp16) but reads the cache,
+   * writes it in float32 and reads that again every step: more traffic than an fp32 cache.
+   */
+  #kvMatMul(a: Value, kv: Value, half: boolean): Value {
+    return half ? halfMatMul(this.g, a, kv) : this.g.op("MatMul", [a, kv]);
+  }
+
+  /** softmax(q k^T / sqrt(64) + mask) v; mask broadcastable to [B, H, Sq, Sk] or "" for none; `half`: k, v float16
+   * (scores and softmax still float32). */
+  attend(q: Value, k: Value, v: Value, mask: Value | "", half = false): Value {
     const g = this.g;
-    let scores = g.op("Mul", [g.op("MatMul", [q, g.op("Transpose", [k], { perm: [0, 1, 3, 2] })]), g.scalar(1 / Math.sqrt(this.headDim))]);
+    const raw = this.#kvMatMul(q, g.op("Transpose", [k], { perm: [0, 1, 3, 2] }), half);
+    let scores = g.op("Mul", [raw, g.scalar(1 / Math.sqrt(this.headDim))]);
     if (mask) scores = g.op("Add", [scores, mask]);
-    return g.op("MatMul", [g.op("Softmax", [scores], { axis: -1 }), v]);
+    return this.#kvMatMul(g.op("Softmax", [scores], { axis: -1 }), v, half);
   }
 
   /**
    * Single-query attention over a cache plus the current token, without joining them: scores against the
    * cache [B,H,1,C] and against the own key [B,H,1,1] share one softmax (mask [B,1,1,C+1], last slot = self).
    */
-  attendCached(q: Value, k: Value, v: Value, pastK: Value, pastV: Value, mask: Value): Value {
+  attendCached(q: Value, k: Value, v: Value, pastK: Value, pastV: Value, mask: Value, half = false): Value {
     const g = this.g;
-    const past = g.op("MatMul", [q, g.op("Transpose", [pastK], { perm: [0, 1, 3, 2] })]); // fused into a transB GEMM
+    const past = this.#kvMatMul(q, g.op("Transpose", [pastK], { perm: [0, 1, 3, 2] }), half); // fused into a transB GEMM
     const own = g.op("ReduceSum", [g.op("Mul", [q, k]), g.ints([-1])], { keepdims: 1 });
     const scores = g.op("Add", [g.op("Mul", [g.op("Concat", [past, own], { axis: -1 }), g.scalar(1 / Math.sqrt(this.headDim))]), mask]);
     const probs = g.op("Softmax", [scores], { axis: -1 });
     const c = g.op("Shape", [pastK], { start: 2, end: 3 });
     const pPast = g.op("Slice", [probs, g.ints([0]), c, g.ints([-1])]);
     const pOwn = g.op("Slice", [probs, c, g.ints([2 ** 62]), g.ints([-1])]);
-    return g.op("Add", [g.op("MatMul", [pPast, pastV]), g.op("Mul", [pOwn, v])]);
+    return g.op("Add", [this.#kvMatMul(pPast, pastV, half), g.op("Mul", [pOwn, v])]);
   }
 }
 

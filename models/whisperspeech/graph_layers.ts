@@ -1,7 +1,7 @@
 // One encoder block (self-attention + MLP) and one decoder step block (cached self-attention + cross-attention
 // over precomputed K/V + MLP), as WhisperSpeech's ResidualAttentionBlock computes them.
 import type { Value } from "../onnx/graph_builder.ts";
-import { type BlockBuilder, rotate } from "./graph_common.ts";
+import { type BlockBuilder, kvType, rotate, toKv } from "./graph_common.ts";
 
 export interface RopeAt {
   cos: Value;
@@ -54,11 +54,12 @@ export function decoderLayer(
 ) {
   const g = b.g;
   const { q, k, v } = selfQkv(b, x, prefix, sqrtQk, rope);
-  const attn = b.linear(b.mergeHeads(b.attendCached(q, k, v, io.pastK, io.pastV, io.mask)), `${prefix}.attn.out`);
+  const half = b.precision === "fp16"; // the caches and cross K/V come in as float16
+  const attn = b.linear(b.mergeHeads(b.attendCached(q, k, v, io.pastK, io.pastV, io.mask, half)), `${prefix}.attn.out`);
   let h = g.op("Add", [x, attn]);
   let cq = b.splitHeads(b.linear(b.layerNorm(h, `${prefix}.cross_attn_ln`), `${prefix}.cross_attn.query`, sqrtQk));
   if (crossRope ?? rope) cq = rotate(g, cq, (crossRope ?? rope)!);
-  h = g.op("Add", [h, b.linear(b.mergeHeads(b.attend(cq, io.crossK, io.crossV, "")), `${prefix}.cross_attn.out`)]);
+  h = g.op("Add", [h, b.linear(b.mergeHeads(b.attend(cq, io.crossK, io.crossV, "", half)), `${prefix}.cross_attn.out`)]);
   return { out: g.op("Add", [h, b.mlp(h, prefix)]), stepK: k, stepV: v };
 }
 
@@ -84,16 +85,16 @@ export function contractDecoderLayer(
   rope?: RopeAt,
   crossRope?: RopeAt,
 ): Value {
-  const g = b.g, { heads: H, headDim: hd } = shape;
+  const g = b.g, { heads: H, headDim: hd } = shape, kv = kvType(b.precision);
   const io = {
-    pastK: g.input(names.pastKey(i), "float32", ["batch", H, "capacity", hd]),
-    pastV: g.input(names.pastValue(i), "float32", ["batch", H, "capacity", hd]),
-    crossK: g.input(names.crossKey(i), "float32", ["batch", H, shape.encoderLen, hd]),
-    crossV: g.input(names.crossValue(i), "float32", ["batch", H, shape.encoderLen, hd]),
+    pastK: g.input(names.pastKey(i), kv, ["batch", H, "capacity", hd]),
+    pastV: g.input(names.pastValue(i), kv, ["batch", H, "capacity", hd]),
+    crossK: g.input(names.crossKey(i), kv, ["batch", H, shape.encoderLen, hd]),
+    crossV: g.input(names.crossValue(i), kv, ["batch", H, shape.encoderLen, hd]),
     mask,
   };
   const layer = decoderLayer(b, x, `decoder.layers.${i}`, sqrtQk, io, rope, crossRope);
-  g.output(layer.stepK, names.stepKey(i), "float32", ["batch", H, 1, hd]);
-  g.output(layer.stepV, names.stepValue(i), "float32", ["batch", H, 1, hd]);
+  g.output(toKv(g, layer.stepK, b.precision), names.stepKey(i), kv, ["batch", H, 1, hd]);
+  g.output(toKv(g, layer.stepV, b.precision), names.stepValue(i), kv, ["batch", H, 1, hd]);
   return layer.out;
 }

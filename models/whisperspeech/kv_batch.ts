@@ -10,7 +10,7 @@
 //    dropped once they are half the batch.
 import type { InferenceSession, Tensor } from "onnxruntime-common";
 import type { OrtRuntime } from "../onnx/runtime.ts";
-import { type Block, cpuStore, gpuStore, type KvStore } from "./kv_store.ts";
+import { type Block, cpuStore, gpuStore, type KvStore, type KvType } from "./kv_store.ts";
 
 export interface DecoderNames {
   positionIds: string;
@@ -73,9 +73,10 @@ export class KvBatch<T> {
 
   private constructor(readonly rt: OrtRuntime, readonly shape: KvShape, readonly names: DecoderNames, readonly store: KvStore<unknown>) {}
 
-  /** A batch whose caches live where `rt` computes: GPU buffers on WebGPU, memory otherwise. */
-  static async create<T>(rt: OrtRuntime, shape: KvShape, names: DecoderNames): Promise<KvBatch<T>> {
-    const store = rt.provider === "webgpu" && rt.gpuDevice ? gpuStore(rt, await rt.gpuDevice()) : cpuStore(rt, rt.provider === "cpu");
+  /** A batch whose caches live where `rt` computes: GPU buffers on WebGPU, memory otherwise; elements of `type`
+   * (the decoder graph's K/V type: float16 for the fp16 graphs). */
+  static async create<T>(rt: OrtRuntime, shape: KvShape, names: DecoderNames, type: KvType = "float32"): Promise<KvBatch<T>> {
+    const store = rt.provider === "webgpu" && rt.gpuDevice ? gpuStore(rt, await rt.gpuDevice(), type) : cpuStore(rt, rt.provider === "cpu", type);
     return new KvBatch<T>(rt, shape, names, store as KvStore<unknown>);
   }
 

@@ -5,7 +5,7 @@ import { ConfigError, ModelError } from "../../core/errors.ts";
 import type { ModelDescriptor } from "../convert/descriptor.ts";
 import type { OrtRuntime } from "../onnx/runtime.ts";
 import { S2A_DECODER, S2A_ENCODER, T2S_DECODER, T2S_ENCODER, type WhisperSpeechDims } from "./contract.ts";
-import type { GraphPrecision } from "./graph_common.ts";
+import { type GraphPrecision, kvType } from "./graph_common.ts";
 import { type CodesToWave, WhisperSpeechTts } from "./tts_engine.ts";
 import { demoSemanticTokens } from "../demo/demo_length.ts";
 
@@ -40,17 +40,20 @@ export function decoderPrecision(requested: Precision | undefined, rt: OrtRuntim
   return requested === undefined || requested === "fp32" || !f16 ? "fp32" : "fp16";
 }
 
-/** Encoder and decoder sessions of a converted T2S or S2A model (the decoder in `precision`). */
+/** Encoder and decoder sessions of a converted T2S or S2A model in `precision` (fp16: both graphs' fp16 twins,
+ * whose K/V are float16), with the element type of their K/V. */
 export async function whisperSpeechSessions(rt: OrtRuntime, model: ConvertedGraphs, dims: WhisperSpeechDims, precision: GraphPrecision = "fp32") {
   const [enc, dec] = dims.kind === "t2s" ? [T2S_ENCODER, T2S_DECODER] : [S2A_ENCODER, S2A_DECODER];
   const layers = dims.numDecoderLayers;
-  const decoderFile = precision === "fp16" ? model.descriptor.graphs.decoder_fp16 : dec.file;
-  if (!decoderFile) throw new ModelError(`${model.descriptor.source}: converted without an fp16 decoder (converter ${model.descriptor.converter})`);
+  const { graphs } = model.descriptor;
+  const [encoderFile, decoderFile] = precision === "fp16" ? [graphs.encoder_fp16, graphs.decoder_fp16] : [enc.file, dec.file];
+  if (!encoderFile || !decoderFile) throw new ModelError(`${model.descriptor.source}: converted without fp16 graphs (converter ${model.descriptor.converter})`);
   return {
     rt,
     dims,
-    encoder: await kvSession(rt, await model.read(enc.file), layerNames(layers, enc.crossKey, enc.crossValue)),
+    encoder: await kvSession(rt, await model.read(encoderFile), layerNames(layers, enc.crossKey, enc.crossValue)),
     decoder: await kvSession(rt, await model.read(decoderFile), layerNames(layers, dec.stepKey, dec.stepValue)),
+    kvType: kvType(precision),
   };
 }
 

@@ -11,11 +11,13 @@ import {
   causalMask,
   gatherRows,
   type GraphPrecision,
+  kvType,
   maskFromAttention,
   matmulWeight,
   projectedTable,
   ropeAt,
   ropeTables,
+  toKv,
   unembedMatrix,
   weightInit,
 } from "./graph_common.ts";
@@ -43,15 +45,16 @@ function ropeSource(g: GraphBuilder, spec: S2aSpec) {
   };
 }
 
-export function buildS2aEncoder(spec: S2aSpec): Uint8Array {
+/** fp16: float16 weights and float16 cross K/V out (what the fp16 decoder reads); see GraphPrecision. */
+export function buildS2aEncoder(spec: S2aSpec, precision: GraphPrecision = "fp32"): Uint8Array {
   const { dims, weights: w } = spec;
   const g = new GraphBuilder("s2a_encoder");
-  const b = new BlockBuilder(g, w, dims.numHeads, dims.headDim);
+  const b = new BlockBuilder(g, w, dims.numHeads, dims.headDim, precision);
   const L = dims.encoderLen;
   const stoks = g.input(S2A_ENCODER.inputs.semanticTokens, "int64", ["batch", L]);
   const speaker = g.input(S2A_ENCODER.inputs.speakerEmbedding, "float32", ["batch", 192]);
   const table = projectedTable(w, "semantic_embedding.weight", "emb_to_hidden");
-  let x: Value = g.op("Gather", [g.initializer("semantic_embedding", table.data, [table.rows, table.cols]), stoks], { axis: 0 });
+  let x: Value = gatherRows(g, weightInit(g, "semantic_embedding", table.data, [table.rows, table.cols], precision), stoks, precision);
   const positions = g.constant(Array.from({ length: L }, (_, i) => i), [L], "int64", "positions");
   const mask = spec.causalEncoder ? causalMask(g, L) : "";
   const rope = ropeSource(g, spec);
@@ -70,8 +73,8 @@ export function buildS2aEncoder(spec: S2aSpec): Uint8Array {
   for (let i = 0; i < dims.numDecoderLayers; i++) {
     const at = rope(`decoder.layers.${i}.cross_attn.rotary.inv_freq`, keyPositions, false);
     const { k, v } = crossKv(b, xenc, `decoder.layers.${i}`, spec.sqrtQkScale, at);
-    g.output(k, S2A_ENCODER.crossKey(i), "float32", kvDims);
-    g.output(v, S2A_ENCODER.crossValue(i), "float32", kvDims);
+    g.output(toKv(g, k, precision), S2A_ENCODER.crossKey(i), kvType(precision), kvDims);
+    g.output(toKv(g, v, precision), S2A_ENCODER.crossValue(i), kvType(precision), kvDims);
   }
   return g.toBytes();
 }

@@ -9,25 +9,28 @@ import {
   causalMask,
   gatherRows,
   type GraphPrecision,
+  kvType,
   maskFromAttention,
   matmulWeight,
   projectedTable,
+  toKv,
   unembedMatrix,
   weightInit,
 } from "./graph_common.ts";
 import { contractDecoderLayer, crossKv, encoderLayer } from "./graph_layers.ts";
 
-export function buildT2sEncoder(spec: T2sSpec): Uint8Array {
+/** fp16: float16 weights and float16 cross K/V out (what the fp16 decoder reads); see GraphPrecision. */
+export function buildT2sEncoder(spec: T2sSpec, precision: GraphPrecision = "fp32"): Uint8Array {
   const { dims, weights: w } = spec;
   const g = new GraphBuilder("t2s_encoder");
-  const b = new BlockBuilder(g, w, dims.numHeads, dims.headDim);
+  const b = new BlockBuilder(g, w, dims.numHeads, dims.headDim, precision);
   const L = dims.encoderLen, D = dims.hiddenSize;
   const text = g.input(T2S_ENCODER.inputs.textTokens, "int64", ["batch", L]);
   const langs = g.input(T2S_ENCODER.inputs.languageIds, "int64", ["batch", L]);
   const table = projectedTable(w, "encoder.embedding.main.weight", "encoder.embedding.emb_to_hidden");
   const lang = w.get("lang_embeddings.weight"), pos = w.get("encoder.positional_embedding");
-  let x = g.op("Gather", [g.initializer("text_embedding", table.data, [table.rows, table.cols]), text], { axis: 0 });
-  x = g.op("Add", [x, g.op("Gather", [g.initializer("lang_embedding", lang.data, lang.shape), langs], { axis: 0 })]);
+  let x = gatherRows(g, weightInit(g, "text_embedding", table.data, [table.rows, table.cols], precision), text, precision);
+  x = g.op("Add", [x, gatherRows(g, weightInit(g, "lang_embedding", lang.data, lang.shape, precision), langs, precision)]);
   x = g.op("Add", [x, g.initializer("encoder_positions", pos.data.subarray(0, L * D), [L, D])]);
   const mask = spec.causalEncoder ? causalMask(g, L) : "";
   for (let i = 0; i < spec.encoderDepth; i++) x = encoderLayer(b, x, `encoder.layers.${i}`, spec.sqrtQkScale, mask);
@@ -35,8 +38,8 @@ export function buildT2sEncoder(spec: T2sSpec): Uint8Array {
   const kvDims = ["batch", dims.numHeads, L, dims.headDim];
   for (let i = 0; i < dims.numDecoderLayers; i++) {
     const { k, v } = crossKv(b, xenc, `decoder.layers.${i}`, spec.sqrtQkScale);
-    g.output(k, T2S_ENCODER.crossKey(i), "float32", kvDims);
-    g.output(v, T2S_ENCODER.crossValue(i), "float32", kvDims);
+    g.output(toKv(g, k, precision), T2S_ENCODER.crossKey(i), kvType(precision), kvDims);
+    g.output(toKv(g, v, precision), T2S_ENCODER.crossValue(i), kvType(precision), kvDims);
   }
   return g.toBytes();
 }

@@ -95,17 +95,22 @@ Deno.test("detected by content; descriptor carries the dims and the contract's f
   const tc = converterFor(t2s(), "a.bin"), sc = converterFor(s2a(), "b.bin");
   assert.deepEqual([tc.kind, tc.id, sc.kind, sc.id], [
     "whisperspeech-t2s",
-    "whisperspeech-t2s@3",
+    "whisperspeech-t2s@4",
     "whisperspeech-s2a",
-    "whisperspeech-s2a@4",
+    "whisperspeech-s2a@5",
   ]);
   const out = sc.convert(s2a(), opts("b.bin"));
-  assert.deepEqual(Object.keys(out.files).sort(), [S2A_DECODER.file, "s2a_decoder_fp16.onnx", S2A_ENCODER.file].sort());
-  assert.deepEqual(out.descriptor.graphs, { encoder: S2A_ENCODER.file, decoder: S2A_DECODER.file, decoder_fp16: "s2a_decoder_fp16.onnx" });
+  assert.deepEqual(Object.keys(out.files).sort(), [S2A_DECODER.file, "s2a_decoder_fp16.onnx", S2A_ENCODER.file, "s2a_encoder_fp16.onnx"].sort());
+  assert.deepEqual(out.descriptor.graphs, {
+    encoder: S2A_ENCODER.file,
+    decoder: S2A_DECODER.file,
+    encoder_fp16: "s2a_encoder_fp16.onnx",
+    decoder_fp16: "s2a_decoder_fp16.onnx",
+  });
   assert.deepEqual(out.descriptor.config, readS2aSpec(s2a(), "b.bin").dims);
   assert.deepEqual(
     Object.keys(tc.convert(t2s(), opts("a.bin")).files).sort(),
-    [T2S_DECODER.file, "t2s_decoder_fp16.onnx", T2S_ENCODER.file].sort(),
+    [T2S_DECODER.file, "t2s_decoder_fp16.onnx", T2S_ENCODER.file, "t2s_encoder_fp16.onnx"].sort(),
   );
 });
 
