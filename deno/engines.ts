@@ -33,10 +33,10 @@ export const createEngines: CreateEngines = async (spec, log = () => {}) => {
   const t2s = await loadConverted(t2sRef, DEFAULT_FILES.t2s, convert, store);
   const s2a = await loadConverted(s2aRef, DEFAULT_FILES.s2a, convert, store);
   const vocos = await loadConverted(vocosRef, DEFAULT_FILES.vocos, convert, store);
-  const vocoder = await Vocoder.create(rt, vocos, `models.vocos (${vocosRef})`);
+  const vocoder = await Vocoder.create(rt, vocos, `models.vocos (${vocosRef})`, precision);
   const tts = await createWhisperSpeech(rt, { t2s, s2a, vocoder }, { t2s: `models.t2s (${t2sRef})`, s2a: `models.s2a (${s2aRef})` }, undefined, speakerFromFile, precision);
   const { codec, model: codecModel } = await loadEncodec(spec.models.codec!, spec.device, spec.bandwidth, { ...store, decoder: false });
   const random = hasRandomWeights(t2s, s2a, vocos, codecModel);
   if (random) log("DEMO MODELS WITH RANDOM WEIGHTS: the output is noise-shaped tokens, not speech (set models.* to real checkpoints)");
-  return { tts, codec, description: `${rt.description}, ${precision} T2S/S2A${random ? ", demo models (random weights)" : ""}` };
+  return { tts, codec, description: `${rt.description}, ${precision} T2S/S2A/Vocos${random ? ", demo models (random weights)" : ""}` };
 };

@@ -29,7 +29,9 @@ export interface JobIdentity {
     bandwidth: number;
     sample_rate: number;
     long_text: string;
-    /** processing.precision: fp16 decoders give slightly different tokens (outputs before it existed: fp32). */
+    /** processing.precision: fp16 graphs give slightly different tokens (outputs before it existed: fp32). A
+     * precision other than fp32 carries the version of the fp16 graphs (FP16_GRAPHS), so a folder is never
+     * continued with fp16 graphs of another kind. */
     precision: string;
   };
   output: {
@@ -39,6 +41,10 @@ export interface JobIdentity {
   };
   dataset: { name: string; subset: string; split: string; text_column: string; index_column: string };
 }
+
+/** The fp16 graphs' kind: (no suffix, before) float32 KV caches, fp16 T2S/S2A decoders only; 2: float16 KV caches,
+ * fp16 encoders and Vocos. A change that alters fp16 tokens bumps it. */
+export const FP16_GRAPHS = 2;
 
 /** What job.json holds: the identity plus when it was first written (not compared). */
 export interface JobFile {
@@ -70,7 +76,7 @@ export function jobIdentityOf(config: PipelineConfig, facts: JobFacts = {}): Job
       bandwidth: p.bandwidth,
       sample_rate: p.sample_rate,
       long_text: p.long_text,
-      precision: p.precision ?? "fp32",
+      precision: !p.precision || p.precision === "fp32" ? "fp32" : `${p.precision}/${FP16_GRAPHS}`,
     },
     output: { format: p.format, shard_rows: config.distributed?.range_size ?? p.save_batch_size },
     dataset: {

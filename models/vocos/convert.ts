@@ -1,11 +1,12 @@
-// Vocos checkpoint (+ optional config.yaml) -> vocos.onnx + model.json.
+// Vocos checkpoint (+ optional config.yaml) -> vocos.onnx, its fp16 twin vocos_fp16.onnx, and model.json.
 import type { Checkpoint } from "../checkpoint/types.ts";
 import { FORMAT_VERSION, type ModelDescriptor } from "../convert/descriptor.ts";
 import { VOCOS } from "../whisperspeech/contract.ts";
 import { buildVocos } from "./graph.ts";
 import { readVocos } from "./weights.ts";
 
-export const VOCOS_CONVERTER = "vocos@2"; // 2: codebook offsets in float32/int32 (every node on WebGPU)
+// 2: codebook offsets in float32/int32 (every node on WebGPU); 3: also vocos_fp16.onnx (processing.precision fp16)
+export const VOCOS_CONVERTER = "vocos@3";
 
 export interface VocosConvertOptions {
   sourceSha256: string;
@@ -23,7 +24,7 @@ export function convertVocos(ck: Checkpoint, o: VocosConvertOptions) {
     converter: VOCOS_CONVERTER,
     source_sha256: o.sourceSha256,
     source: o.label,
-    graphs: { vocos: VOCOS.file },
+    graphs: { vocos: VOCOS.file, vocos_fp16: VOCOS.fp16File },
     config: {
       sample_rate: 24000,
       hop: w.hop,
@@ -39,5 +40,6 @@ export function convertVocos(ck: Checkpoint, o: VocosConvertOptions) {
     },
     random_weights: o.randomWeights,
   };
-  return { files: { [VOCOS.file]: buildVocos(w) } as Record<string, Uint8Array>, descriptor };
+  const files: Record<string, Uint8Array> = { [VOCOS.file]: buildVocos(w), [VOCOS.fp16File]: buildVocos(w, "fp16") };
+  return { files, descriptor };
 }

@@ -5,6 +5,7 @@ import { InputError, ModelError } from "../../core/errors.ts";
 import type { OrtRuntime } from "../onnx/runtime.ts";
 import { VOCOS } from "../whisperspeech/contract.ts";
 import type { ConvertedGraphs } from "../whisperspeech/load.ts";
+import type { GraphPrecision } from "../whisperspeech/graph_common.ts";
 import type { CodesToWave } from "../whisperspeech/tts_engine.ts";
 
 /** vocos-encodec's AdaLayerNorm rows: 1.5, 3, 6, 12 kbps = 2, 4, 8, 16 codebooks. */
@@ -16,11 +17,13 @@ export class Vocoder implements CodesToWave {
   readonly sampleRate = 24000;
   private constructor(private rt: OrtRuntime, private session: InferenceSession) {}
 
-  /** From a converted model folder (checked to be Vocos) or from the vocos.onnx bytes themselves. */
-  static async create(rt: OrtRuntime, model: ConvertedGraphs | Uint8Array, label = "models.vocos"): Promise<Vocoder> {
+  /** From a converted model folder (checked to be Vocos; fp16: its fp16 twin) or from graph bytes themselves. */
+  static async create(rt: OrtRuntime, model: ConvertedGraphs | Uint8Array, label = "models.vocos", precision: GraphPrecision = "fp32"): Promise<Vocoder> {
     if (model instanceof Uint8Array) return new Vocoder(rt, await rt.createSession(model));
     if (model.descriptor.kind !== "vocos") throw new ModelError(`${label}: is a ${model.descriptor.kind} model, not Vocos`);
-    return new Vocoder(rt, await rt.createSession(await model.read(VOCOS.file)));
+    const file = precision === "fp16" ? model.descriptor.graphs.vocos_fp16 : VOCOS.file;
+    if (!file) throw new ModelError(`${label}: converted without an fp16 graph (converter ${model.descriptor.converter})`);
+    return new Vocoder(rt, await rt.createSession(await model.read(file)));
   }
 
   /** codes: [quantizers * frames], q-major. The AdaLayerNorm row follows the codebook count unless given. */

@@ -79,6 +79,8 @@ export const S2A_DECODER = {
 
 export const VOCOS = {
   file: "vocos.onnx",
+  /** float16 weights and products; convolutions, norms and the ISTFT float32 (models/vocos/graph.ts). */
+  fp16File: "vocos_fp16.onnx",
   inputs: { audioCodes: "audio_codes", bandwidthId: "bandwidth_id" }, // [B,4,T] int64; [1] int64 (1 for 4 codebooks)
   output: "audio_values", // [B, 320*T] float32, 24 kHz
 } as const;

@@ -32,7 +32,11 @@ Deno.test("identity: token-changing settings differ by name; devices, workers, b
   assert.deepEqual(diffIdentity(a, jobIdentityOf(config(), {}) ), []);
   assert.deepEqual(diffIdentity(a, jobIdentityOf(config({}, { name: "./data/x.jsonl" }))), []);
   // fp16 decoders change tokens slightly: the precision is part of the job (fp32 by default, and for old folders).
-  assert.deepEqual(diffIdentity(a, jobIdentityOf(config({ devices: ["gpu:0"], precision: "fp16" }))), ['precision: output has "fp32", this run "fp16"']);
+  assert.deepEqual(diffIdentity(a, jobIdentityOf(config({ devices: ["gpu:0"], precision: "fp16" }))), ['precision: output has "fp32", this run "fp16/2"']);
+  // A folder an fp16 run wrote before the fp16 graphs changed (float32 KV caches) is not continued with the new ones.
+  const fp16Before = jobIdentityOf(config({ devices: ["gpu:0"], precision: "fp16" }));
+  fp16Before.generation.precision = "fp16";
+  assert.deepEqual(diffIdentity(fp16Before, jobIdentityOf(config({ devices: ["gpu:0"], precision: "fp16" }))), ['precision: output has "fp16", this run "fp16/2"']);
   const old = JSON.parse(new TextDecoder().decode(new TextEncoder().encode(JSON.stringify({ tool: "ichigo-tts-tokens", version: 1, created: "x", identity: a }))));
   delete old.identity.generation.precision;
   assert.deepEqual(diffIdentity(decodeJobFile(new TextEncoder().encode(JSON.stringify(old))).identity, a), []);

@@ -49,7 +49,7 @@ for (const fp16 of [false, true]) {
     const ck = load(sd);
     const conv = converterFor(ck, "pytorch_model.bin");
     assert.equal(conv.kind, "vocos");
-    assert.equal(conv.id, "vocos@2");
+    assert.equal(conv.id, "vocos@3");
     const w = readVocos(ck, "pytorch_model.bin");
     for (const [name, got] of [["feature_extractor.codebook_weights", w.codebooks.data], ["backbone.convnext.1.pwconv2.weight", w.blocks[1].pw2.weight.data], ["backbone.norm.scale.weight", w.norm.scale.data]] as const) {
       const want = sd[name].values;
@@ -62,7 +62,7 @@ for (const fp16 of [false, true]) {
       input_channels: 128, codebooks: 16, bandwidths: 4,
     });
     assert.equal(d.kind, "vocos");
-    assert.deepEqual(d.graphs, { vocos: VOCOS.file });
+    assert.deepEqual(d.graphs, { vocos: VOCOS.file, vocos_fp16: VOCOS.fp16File });
   });
 }
 
