@@ -5,6 +5,7 @@ import { ConfigError } from "../core/errors.ts";
 import { runCli } from "./cli/common.ts";
 import { runPipeline, startRun } from "../core/pipeline.ts";
 import { readRemainingIndices } from "../core/source/remaining_indices.ts";
+import { SHARD_RE } from "../core/sink/shard_names.ts";
 import { parseRunArgs, RUN_USAGE } from "./args.ts";
 import { openJobFolder } from "./job_folder.ts";
 import { createLogger } from "./logger.ts";
@@ -60,6 +61,14 @@ async function remainingFor(config: PipelineConfig): Promise<number[] | undefine
   return readRemainingIndices(text, file);
 }
 
+/** Whether save_dir already holds shards (a resume); only lists the folder. */
+async function holdsShards(dir: string): Promise<boolean> {
+  try {
+    for await (const e of Deno.readDir(dir)) if (SHARD_RE.test(e.name)) return true;
+  } catch { /* no folder yet: a fresh job */ }
+  return false;
+}
+
 export async function main(args: string[]): Promise<number> {
   const { parsed, config } = await configFromArgs(args);
   if (!config) {
@@ -81,9 +90,11 @@ export async function main(args: string[]): Promise<number> {
   }
   const engineModule = parsed.engineModule ?? Deno.env.get("ICHIGO_ENGINE_MODULE") ?? DEFAULT_ENGINE_MODULE;
   const remainingIndices = await remainingFor(config);
-  // The dataset's checking pass is left to the run's first step, which on a resume makes it in the same read
-  // as the text check of the done rows (one pass over the file, not two); it still comes before any model work.
+  // The dataset's checking pass: a fresh job makes it now, before models are fetched to identify the job; a
+  // resume leaves it to the run's first step, which makes it in the same read as the text check of the done rows
+  // (one pass over the file, not two), still before any model is prepared.
   const source = await openTextSource(config.dataset, { check: false });
+  if (!await holdsShards(config.processing.save_dir)) await source.count();
   const { storage, lock, identity } = await openJobFolder(config, { logger, modelsUsed: engineModule === DEFAULT_ENGINE_MODULE, what: "deno task run" });
   // Another run took the folder over (it judged this one gone): write nothing more, not even finished rows.
   lock.lost.addEventListener("abort", () => Deno.exit(2));
