@@ -28,8 +28,6 @@ export interface OutputState {
   duplicates: number[];
 }
 
-type Settled = { bytes: Uint8Array | undefined } | { error: unknown };
-const settle = (p: Promise<Uint8Array | undefined>): Promise<Settled> => p.then((bytes) => ({ bytes }), (error) => ({ error }));
 
 export interface ScanOptions {
   /** Report damage instead of repairing it; never write, move or remove. */
@@ -53,12 +51,16 @@ export async function scanOutput(storage: Storage, logger: Logger, options: Scan
     state.quarantined.push({ file, reason });
     if (!readOnly) await quarantine(storage, file); // a failure here (quarantine/ is a symlink...) stops the run
   };
-  const noted = (file: string, got: Settled): Uint8Array | undefined => {
-    if ("bytes" in got) return got.bytes;
-    problem(file, `cannot be read (${(got.error as Error).message})`, "skipped; its rows will be redone", "skip it and redo its rows");
-    return undefined;
+  const unreadable = (file: string, reason: string) =>
+    problem(file, `cannot be read (${reason})`, "skipped; its rows will be redone", "skip it and redo its rows");
+  const readOrNote = async (file: string): Promise<Uint8Array | undefined> => {
+    try {
+      return await storage.read(file);
+    } catch (e) {
+      unreadable(file, (e as Error).message);
+      return undefined;
+    }
   };
-  const readOrNote = async (file: string) => noted(file, await settle(storage.read(file)));
 
   // A shard with a sidecar is judged by its size and sha256 (its tokens are not read), hashed where the storage
   // does it best (the file system: in a worker, overlapping the sidecar decoding here); verdicts, moves and log
@@ -84,7 +86,7 @@ export async function scanOutput(storage: Storage, logger: Logger, options: Scan
       const digest: FileDigest = (await digests.next()).value;
       if (digest.path !== file) throw new Error(`internal: digest of ${digest.path} where ${file} was expected`);
       if (digest.missing || digest.error) {
-        if (digest.error) noted(file, { error: new Error(digest.error) });
+        if (digest.error) unreadable(file, digest.error);
         state.keys.add(key); // still there: a new shard must not take its name
         continue;
       }
